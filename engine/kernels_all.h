@@ -5,6 +5,7 @@
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/conv_transpose2d.h"
 #include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/losses.h"
 #include "kernels/cpu/pooling.h"
 #include "kernels/cpu/reductions.h"
 #include "kernels/cpu/sgd.h"
@@ -13,4 +14,5 @@
 #include "kernels/cuda/activations.h"
 #include "kernels/cuda/conv.h"
 #include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/losses.h"
 #endif

@@ -57,7 +57,7 @@ DAE_HOST_DEVICE inline std::uint64_t noise_draw_unit(const ImageShape& s, const 
 // Gaussian: four consecutive elements [4g, 4g+4) share one Philox block. Writes
 // y and mask (1 = corrupted: every element) for the `count` <= 4 valid ones.
 DAE_HOST_DEVICE inline void gaussian_group(const NoiseParams& p, std::int64_t group, int count, const float* x,
-                                           float* y, std::uint8_t* mask) {
+                                           float* y, float* mask) {
   const philox::Block r = philox::philox4x32_10(
       philox::make_counter(std::uint64_t(group), p.step, philox::kStreamNoise), philox::make_key(p.seed));
   float z[4];
@@ -74,27 +74,27 @@ DAE_HOST_DEVICE inline void gaussian_group(const NoiseParams& p, std::int64_t gr
     float v = exact::add(x[k], exact::mul(p.sigma, z[k]));
     if (p.clip) v = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
     y[k] = v;
-    mask[k] = 1;
+    mask[k] = 1.0f;
   }
 }
 
 // Salt and pepper for element e with value v: returns the corrupted value and sets *hit.
-DAE_HOST_DEVICE inline float saltpepper_element(const NoiseParams& p, std::uint64_t unit, float v, std::uint8_t* hit) {
+DAE_HOST_DEVICE inline float saltpepper_element(const NoiseParams& p, std::uint64_t unit, float v, float* hit) {
   const philox::Block r = philox::philox4x32_10(philox::make_counter(unit >> 1, p.step, philox::kStreamNoise),
                                                 philox::make_key(p.seed));
   const int lane = int(unit & 1u) * 2;
   const bool is_hit = philox::to_uniform(r.v[lane]) < p.amount;
-  *hit = is_hit ? 1 : 0;
+  *hit = is_hit ? 1.0f : 0.0f;
   if (!is_hit) return v;
   return philox::to_uniform(r.v[lane + 1]) < p.salt ? 1.0f : 0.0f;
 }
 
 // Masking noise for element e: 0 with probability p.
-DAE_HOST_DEVICE inline float mask_element(const NoiseParams& p, std::uint64_t unit, float v, std::uint8_t* hit) {
+DAE_HOST_DEVICE inline float mask_element(const NoiseParams& p, std::uint64_t unit, float v, float* hit) {
   const philox::Block r = philox::philox4x32_10(philox::make_counter(unit >> 2, p.step, philox::kStreamNoise),
                                                 philox::make_key(p.seed));
   const bool is_hit = philox::to_uniform(r.v[unit & 3u]) < p.p;
-  *hit = is_hit ? 1 : 0;
+  *hit = is_hit ? 1.0f : 0.0f;
   return is_hit ? 0.0f : v;
 }
 

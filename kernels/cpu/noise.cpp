@@ -11,7 +11,7 @@ namespace dae::kernels::cpu {
 
 namespace {
 
-void gaussian(const Exec& ex, const NoiseParams& p, std::int64_t n, const float* x, float* y, std::uint8_t* mask) {
+void gaussian(const Exec& ex, const NoiseParams& p, std::int64_t n, const float* x, float* y, float* mask) {
   const std::int64_t groups = (n + 3) / 4;
 #pragma omp parallel for schedule(static) num_threads(threads_for(ex, n, 1 << 14))
   for (std::int64_t g = 0; g < groups; ++g) {
@@ -22,13 +22,13 @@ void gaussian(const Exec& ex, const NoiseParams& p, std::int64_t n, const float*
 
 template <typename Element>
 void per_element(const Exec& ex, const NoiseParams& p, const ImageShape& s, const float* x, float* y,
-                 std::uint8_t* mask, Element element) {
+                 float* mask, Element element) {
   const std::int64_t n = s.numel();
 #pragma omp parallel for schedule(static) num_threads(threads_for(ex, n, 1 << 14))
   for (std::int64_t e = 0; e < n; ++e) y[e] = element(p, noise_draw_unit(s, p, e), x[e], mask + e);
 }
 
-void block(const Exec& ex, const NoiseParams& p, const ImageShape& s, const float* x, float* y, std::uint8_t* mask) {
+void block(const Exec& ex, const NoiseParams& p, const ImageShape& s, const float* x, float* y, float* mask) {
   const int count = p.block_count;
   std::vector<int> corners(std::size_t(s.batch) * count * 2);
   for (int n = 0; n < s.batch; ++n) {
@@ -52,9 +52,9 @@ void block(const Exec& ex, const NoiseParams& p, const ImageShape& s, const floa
     const std::uint8_t* pm = pixel_mask.data() + (pl / s.channels) * plane;
     const float* xp = x + pl * plane;
     float* yp = y + pl * plane;
-    std::uint8_t* mp = mask + pl * plane;
+    float* mp = mask + pl * plane;
     for (std::int64_t i = 0; i < plane; ++i) {
-      mp[i] = pm[i];
+      mp[i] = pm[i] ? 1.0f : 0.0f;
       yp[i] = pm[i] ? 0.0f : xp[i];
     }
   }
@@ -62,12 +62,12 @@ void block(const Exec& ex, const NoiseParams& p, const ImageShape& s, const floa
 
 }  // namespace
 
-void corrupt(const Exec& ex, const NoiseParams& p, const ImageShape& s, const float* x, float* y, std::uint8_t* mask) {
+void corrupt(const Exec& ex, const NoiseParams& p, const ImageShape& s, const float* x, float* y, float* mask) {
   const std::int64_t n = s.numel();
   switch (p.kind) {
     case NoiseKind::kNone:
       std::copy(x, x + n, y);
-      std::fill(mask, mask + n, std::uint8_t(0));
+      std::fill(mask, mask + n, 0.0f);
       return;
     case NoiseKind::kGaussian:
       gaussian(ex, p, n, x, y, mask);

@@ -1,33 +1,10 @@
 #include "kernels/cpu/reductions.h"
 
-#include <vector>
-
+#include "kernels/cpu/chunked_sum.h"
 #include "kernels/cpu/parallel.h"
 
 namespace dae::kernels::cpu {
 
-namespace {
-
-// Sums term(i) over [0, n) chunk by chunk; chunk sums are combined in order.
-template <typename Term>
-double chunked_sum(const Exec& ex, std::int64_t n, Term term) {
-  const std::int64_t n_chunks = (n + kReductionChunk - 1) / kReductionChunk;
-  std::vector<double> partial(std::size_t(n_chunks > 0 ? n_chunks : 0));
-#pragma omp parallel for schedule(static) num_threads(threads_for(ex, n))
-  for (std::int64_t c = 0; c < n_chunks; ++c) {
-    const std::int64_t begin = c * kReductionChunk;
-    const std::int64_t end = begin + kReductionChunk < n ? begin + kReductionChunk : n;
-    double acc = 0.0;
-#pragma omp simd reduction(+ : acc)
-    for (std::int64_t i = begin; i < end; ++i) acc += term(i);
-    partial[std::size_t(c)] = acc;
-  }
-  double total = 0.0;
-  for (double p : partial) total += p;
-  return total;
-}
-
-}  // namespace
 
 template <typename T>
 void sum(const Exec& ex, std::int64_t n, const T* x, T* out) {

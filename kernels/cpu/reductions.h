@@ -1,6 +1,5 @@
-// Reduction CPU kernels. Deterministic: the input is cut into fixed chunks of
-// kReductionChunk elements, each chunk is summed in double, and the chunk sums
-// are added in order, so the result has the same bits for any thread count.
+// Reduction CPU kernels. Deterministic: every sum goes through chunked_sum
+// (kernels/cpu/chunked_sum.h), so the result has the same bits for any thread count.
 #pragma once
 
 #include <cstdint>
@@ -8,8 +7,6 @@
 #include "kernels/common/exec.h"
 
 namespace dae::kernels::cpu {
-
-constexpr std::int64_t kReductionChunk = 4096;
 
 // out[0] = sum_i x[i]
 template <typename T> void sum(const Exec& ex, std::int64_t n_elements, const T* x, T* out);

@@ -2,6 +2,8 @@
 // (never a silent CPU fallback); the CUDA backend issue replaces this file.
 #include "kernels/common/errors.h"
 #include "kernels/cuda/conv.h"
+#include "kernels/cuda/losses.h"
+#include "kernels/cuda/noise.h"
 
 namespace dae::kernels::cuda {
 
@@ -45,5 +47,9 @@ void mse_backward(const Exec&, std::int64_t, const float*, const float*, const f
   pending("mse_backward");
 }
 void sgd_update(const Exec&, std::int64_t, const SgdParams&, float*, const float*, float*) { pending("sgd_update"); }
+void weighted_mse(const Exec&, std::int64_t, const float*, const float*, const float*, float, float, float*, float*) {
+  pending("weighted_mse");
+}
+void corrupt(const Exec&, const NoiseParams&, const ImageShape&, const float*, float*, float*) { pending("corrupt"); }
 
 }  // namespace dae::kernels::cuda
