@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <string>
 
 #include "engine/errors.h"
 #include "tools/dae/commands.h"
@@ -14,9 +15,20 @@
 int main(int argc, char** argv) {
   CLI::App app{"dae: denoising autoencoders with a perceptual loss, on a hand-written tensor engine", "dae"};
   app.require_subcommand(1);
-  app.option_defaults()->always_capture_default();
+  app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.failure_message(CLI::FailureMessage::simple);
   dae::tool::add_train_command(app);
+  std::string known;
+  bool is_known = false;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    known += (known.empty() ? "" : ", ") + sub->get_name();
+    is_known = is_known || (argc >= 2 && sub->get_name() == argv[1]);
+  }
+  if (argc >= 2 && argv[1][0] != '-' && !is_known) {
+    std::fprintf(stderr, "dae: error: unknown command '%s' (expected one of: %s; see dae --help)\n", argv[1],
+                 known.c_str());
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -68,14 +69,22 @@ struct TrainOptions {
   std::int64_t eval_limit = 0;
 };
 
+// A float as the double its shortest decimal spelling denotes (0.05f -> 0.05),
+// so configurations read back as they were written.
+double tidy(float v) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::strtod(std::string(buf, end).c_str(), nullptr) : double(v);
+}
+
 // The settings that decide the trajectory of a run: a resumed run must use the same.
 Json trajectory_config(const TrainOptions& o) {
   return Json{{"data", o.data},           {"model", o.model},   {"noise", o.noise},
-              {"loss", o.loss},           {"alpha", std::isnan(o.alpha) ? Json("auto") : Json(o.alpha)},
-              {"beta", std::isnan(o.beta) ? Json("auto") : Json(o.beta)},
-              {"lambda_pix", o.lambda_pix}, {"lambda_perc", o.lambda_perc},
-              {"batch", o.batch},         {"lr", o.lr},         {"momentum", o.momentum},
-              {"dampening", o.dampening}, {"weight_decay", o.weight_decay},
+              {"loss", o.loss},           {"alpha", std::isnan(o.alpha) ? Json("auto") : Json(tidy(o.alpha))},
+              {"beta", std::isnan(o.beta) ? Json("auto") : Json(tidy(o.beta))},
+              {"lambda_pix", tidy(o.lambda_pix)}, {"lambda_perc", tidy(o.lambda_perc)},
+              {"batch", o.batch},         {"lr", tidy(o.lr)},   {"momentum", tidy(o.momentum)},
+              {"dampening", tidy(o.dampening)}, {"weight_decay", tidy(o.weight_decay)},
               {"nesterov", o.nesterov},   {"limit", o.limit},   {"seed", o.seed},
               {"shuffle", !o.no_shuffle}, {"init", o.init}};
 }
@@ -268,7 +277,7 @@ void run_train(const TrainOptions& o) {
     const double rate = elapsed > 0 ? double(images_done) / elapsed : 0.0;
     const bool log_now = done % o.log_every == 0 || done == total_steps;
     if (log_now) {
-      Json entry{{"step", done}, {"epoch", step / loader.steps_per_epoch()}, {"loss", value}, {"lr", o.lr},
+      Json entry{{"step", done}, {"epoch", step / loader.steps_per_epoch()}, {"loss", value}, {"lr", tidy(o.lr)},
                  {"images_per_s", rate}, {"time_s", elapsed}};
       if (terms.pixel.defined()) entry["loss_pix"] = terms.pixel.item();
       if (terms.perceptual.defined()) entry["loss_perc"] = terms.perceptual.item();
