@@ -63,5 +63,5 @@ if [ "$mode" = test ]; then
   echo "== tests: CUDA emulation build (CPU, emulated CUDA, PyTorch parity, command line)"
   (cd "$root/build/emu" && ctest --output-on-failure -j "$jobs")
   echo "== tests: release build (unit tests; CUDA tests skip without a GPU)"
-  (cd "$root/build/release" && ctest --output-on-failure -j "$jobs" -R "^unit: ")
+  (cd "$root/build/release" && ctest --output-on-failure -j "$jobs" -R "^unit:")
 fi

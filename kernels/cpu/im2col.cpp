@@ -12,7 +12,9 @@ inline void valid_range(int kj, int stride, int padding, int in_width, int out_w
   // ox*stride >= padding - kj  and  ox*stride <= in_width - 1 + padding - kj
   const int lo = padding - kj;
   const int hi = in_width - 1 + padding - kj;
-  begin = lo <= 0 ? 0 : (lo + stride - 1) / stride;
+  // Both ends are clamped to [0, out_width]: with a wide padding and a narrow
+  // output (out_width < padding / stride) no column may be valid at all.
+  begin = lo <= 0 ? 0 : std::min(out_width, (lo + stride - 1) / stride);
   end = hi < 0 ? 0 : std::min(out_width, hi / stride + 1);
   if (end < begin) end = begin;
 }

@@ -9,5 +9,6 @@
 namespace dae::tool {
 
 void add_train_command(CLI::App& app);
+void add_corrupt_command(CLI::App& app);
 
 }  // namespace dae::tool

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.failure_message(CLI::FailureMessage::simple);
   dae::tool::add_train_command(app);
+  dae::tool::add_corrupt_command(app);
   std::string known;
   bool is_known = false;
   for (const CLI::App* sub : app.get_subcommands({})) {

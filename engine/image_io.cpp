@@ -1,0 +1,112 @@
+#include "engine/image_io.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "engine/atomic_file.h"
+#include "engine/errors.h"
+
+#define STBI_MAX_DIMENSIONS 16384
+#define STBI_NO_STDIO
+#define STBI_FAILURE_USERMSG
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STBI_WRITE_NO_STDIO
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#pragma GCC diagnostic ignored "-Wdouble-promotion"
+#endif
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+namespace dae {
+
+Image decode_image(std::string_view bytes, const std::string& source, int want_channels) {
+  DAE_CHECK(want_channels == 0 || want_channels == 1 || want_channels == 3, ArgumentError,
+            "images can be read as 1 or 3 channels (asked for ", want_channels, ")");
+  DAE_CHECK(!bytes.empty(), FileError, "'", source, "' is empty, not an image");
+  DAE_CHECK(bytes.size() <= std::size_t(INT32_MAX), FileError, "'", source, "' is too large to be an image");
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int len = int(bytes.size());
+  int w = 0, h = 0, file_channels = 0;
+  if (stbi_info_from_memory(data, len, &w, &h, &file_channels) == 0) {
+    throw FileError("'" + source + "' is not a readable image (" + std::string(stbi_failure_reason()) +
+                    "; PNG, JPEG, BMP and PGM/PPM are supported)");
+  }
+  DAE_CHECK(w > 0 && h > 0 && w <= kMaxImageSide && h <= kMaxImageSide && (long long)w * h <= kMaxImagePixels,
+            FileError, "'", source, "' claims ", w, "x", h, " pixels, more than the ", kMaxImageSide, "x",
+            kMaxImageSide, " / ", kMaxImagePixels, "-pixel limit");
+  const int channels = want_channels != 0 ? want_channels : (file_channels <= 2 ? 1 : 3);
+  int got_w = 0, got_h = 0, got_c = 0;
+  stbi_uc* decoded = stbi_load_from_memory(data, len, &got_w, &got_h, &got_c, channels);
+  if (decoded == nullptr) {
+    throw FileError("'" + source + "' cannot be decoded (" + std::string(stbi_failure_reason()) + ")");
+  }
+  Image image;
+  image.channels = channels;
+  image.height = got_h;
+  image.width = got_w;
+  image.pixels.resize(std::size_t(channels) * got_h * got_w);
+  const std::size_t plane = std::size_t(got_h) * got_w;
+  for (std::size_t i = 0; i < plane; ++i) {
+    for (int c = 0; c < channels; ++c) image.pixels[c * plane + i] = float(decoded[i * channels + c]) / 255.0f;
+  }
+  stbi_image_free(decoded);
+  return image;
+}
+
+Image load_image(const std::string& path, int want_channels) {
+  return decode_image(read_file(path, std::size_t(1) << 31), path, want_channels);
+}
+
+namespace {
+void append_bytes(void* context, void* data, int size) {
+  static_cast<std::string*>(context)->append(static_cast<const char*>(data), std::size_t(size));
+}
+}  // namespace
+
+std::string encode_png(const float* chw, int channels, int height, int width) {
+  DAE_CHECK(channels == 1 || channels == 3, ArgumentError, "PNG output needs 1 or 3 channels (got ", channels, ")");
+  DAE_CHECK(height > 0 && width > 0, ArgumentError, "cannot write an empty ", height, "x", width, " image");
+  const std::size_t plane = std::size_t(height) * width;
+  std::vector<unsigned char> interleaved(plane * channels);
+  for (std::size_t i = 0; i < plane; ++i) {
+    for (int c = 0; c < channels; ++c) {
+      const float v = chw[c * plane + i];
+      const float clamped = std::isnan(v) ? 0.0f : std::clamp(v, 0.0f, 1.0f);
+      interleaved[i * channels + c] = static_cast<unsigned char>(std::lround(clamped * 255.0f));
+    }
+  }
+  std::string out;
+  const int ok = stbi_write_png_to_func(append_bytes, &out, width, height, channels, interleaved.data(),
+                                        width * channels);
+  DAE_CHECK(ok != 0, FileError, "PNG encoding failed");
+  return out;
+}
+
+void save_png(const std::string& path, const float* chw, int channels, int height, int width) {
+  write_file_atomic(path, encode_png(chw, channels, height, width));
+}
+
+Tensor image_to_tensor(const Image& image) {
+  return Tensor::from_vector(Shape{1, image.channels, image.height, image.width}, image.pixels);
+}
+
+void save_tensor_png(const std::string& path, const Tensor& batch, std::int64_t index) {
+  DAE_CHECK(batch.rank() == 4 && index >= 0 && index < batch.size(0), ShapeError, "cannot write image ", index, " of ",
+            batch.description());
+  const Tensor host = batch.to(Device::cpu());
+  const std::int64_t per_image = host.numel() / host.size(0);
+  save_png(path, host.data() + index * per_image, int(host.size(1)), int(host.size(2)), int(host.size(3)));
+}
+
+}  // namespace dae
