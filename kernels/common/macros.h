@@ -1,8 +1,9 @@
 // Macros shared by host and device code. Nothing here depends on CUDA headers,
-// so the same kernel bodies compile with g++, with nvcc and under emulation.
+// so the same kernel bodies compile with g++, with nvcc and under emulation
+// (where every function is a host function, so the markers expand to nothing).
 #pragma once
 
-#if defined(__CUDACC__) || defined(DAE_CUDA_EMULATION)
+#if defined(__CUDACC__)
 #define DAE_HOST_DEVICE __host__ __device__
 #define DAE_DEVICE __device__
 #else
