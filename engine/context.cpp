@@ -23,19 +23,25 @@ namespace {
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 }  // namespace
 
-// Caching allocator for device memory: freed blocks go to a per-size free list
-// and are reused by later requests of the same rounded size on the same
-// stream, so a training step does no cudaMalloc after the first one. Every use
-// is ordered on the context's single stream, so a block freed by one op can be
-// handed to the next op without synchronisation.
+// Caching allocator for device memory: freed blocks go to a free list sorted
+// by size and are reused by later requests on the same stream, so a training
+// step does no cudaMalloc after the first one. A request takes the smallest
+// cached block that is at least its size and at most 1/8 larger (so that
+// buffers whose size varies a little, such as cuDNN workspaces, still find a
+// block, while a small request never pins a huge one). Every use is ordered
+// on the context's single stream, so a block freed by one op can be handed to
+// the next op without synchronisation.
 struct DeviceContext::Impl {
   std::mutex mutex;
-  std::multimap<std::size_t, void*> free_blocks;       // rounded size -> block
+  std::multimap<std::size_t, void*> free_blocks;       // block size -> block
   std::unordered_map<void*, std::size_t> block_sizes;  // live and cached blocks
-  std::unordered_map<void*, std::size_t> scratch_sizes;
   std::atomic<std::size_t> in_use{0};
   std::atomic<std::size_t> peak{0};
   std::size_t cached = 0;
+
+  // Library handles, created on first use (guarded by `mutex`).
+  void* cublas = nullptr;
+  void* cudnn = nullptr;
 
   void note_alloc(std::size_t bytes) {
     const std::size_t now = in_use.fetch_add(bytes) + bytes;
@@ -78,6 +84,7 @@ DeviceContext::DeviceContext(Device device) : device_(device), impl_(std::make_u
   kernels::cuda::set_device(device.index);
   exec_.stream = kernels::cuda::stream_create();
   exec_.scratch = this;
+  exec_.libraries = this;
   exec_.n_threads = 1;
 #else
   throw DeviceError("cannot use " + device.str() +
@@ -85,7 +92,44 @@ DeviceContext::DeviceContext(Device device) : device_(device), impl_(std::make_u
 #endif
 }
 
-DeviceContext::~DeviceContext() = default;
+DeviceContext::~DeviceContext() {
+#if DAE_WITH_CUDA
+  if (impl_ != nullptr) {
+    kernels::cuda::cudnn_destroy(impl_->cudnn);
+    kernels::cuda::cublas_destroy(impl_->cublas);
+  }
+#endif
+}
+
+void DeviceContext::set_conv_algo(kernels::ConvAlgo algo) {
+  if (device_.is_cpu()) {
+    DAE_CHECK(algo == kernels::ConvAlgo::kCustom, ArgumentError, "the cpu device has one convolution implementation;",
+              " convolution algorithm '", kernels::to_string(algo), "' is for cuda devices");
+    return;
+  }
+#if DAE_WITH_CUDA
+  kernels::cuda::require_conv_algo(algo);
+#endif
+  exec_.conv_algo = algo;
+}
+
+void* DeviceContext::cublas() {
+#if DAE_WITH_CUDA
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (device_.is_cuda() && impl_->cublas == nullptr) impl_->cublas = kernels::cuda::cublas_create(exec_.stream);
+  if (impl_->cublas != nullptr) return impl_->cublas;
+#endif
+  throw DeviceError("cuBLAS is not available on " + device_.str());
+}
+
+void* DeviceContext::cudnn() {
+#if DAE_WITH_CUDA
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (device_.is_cuda() && impl_->cudnn == nullptr) impl_->cudnn = kernels::cuda::cudnn_create(exec_.stream);
+  if (impl_->cudnn != nullptr) return impl_->cudnn;
+#endif
+  throw DeviceError("cuDNN is not available on " + device_.str());
+}
 
 void* DeviceContext::allocate(std::size_t bytes) {
   const std::size_t rounded = round_up(bytes == 0 ? 1 : bytes, device_.is_cpu() ? 64 : 512);
@@ -100,17 +144,20 @@ void* DeviceContext::allocate(std::size_t bytes) {
 #if DAE_WITH_CUDA
   std::lock_guard<std::mutex> lock(impl_->mutex);
   void* ptr = nullptr;
-  auto it = impl_->free_blocks.find(rounded);
-  if (it != impl_->free_blocks.end()) {
+  std::size_t size = rounded;
+  auto it = impl_->free_blocks.lower_bound(rounded);
+  if (it != impl_->free_blocks.end() && it->first <= rounded + rounded / 8) {
     ptr = it->second;
+    size = it->first;
     impl_->free_blocks.erase(it);
-    impl_->cached -= rounded;
+    impl_->cached -= size;
   } else {
     try {
       ptr = kernels::cuda::malloc_async(rounded, exec_.stream);
     } catch (const DeviceError&) {
       // Out of memory: return the cache to the driver and try once more.
-      for (auto& [size, block] : impl_->free_blocks) {
+      for (auto& [cached_size, block] : impl_->free_blocks) {
+        (void)cached_size;
         kernels::cuda::free_async(block, exec_.stream);
         impl_->block_sizes.erase(block);
       }
@@ -119,8 +166,8 @@ void* DeviceContext::allocate(std::size_t bytes) {
       ptr = kernels::cuda::malloc_async(rounded, exec_.stream);
     }
   }
-  impl_->block_sizes[ptr] = rounded;
-  impl_->note_alloc(rounded);
+  impl_->block_sizes[ptr] = size;
+  impl_->note_alloc(size);
   return ptr;
 #else
   throw DeviceError("no CUDA backend in this build");
@@ -131,15 +178,16 @@ void DeviceContext::deallocate(void* ptr, std::size_t) noexcept {
   if (ptr == nullptr) return;
   std::lock_guard<std::mutex> lock(impl_->mutex);
   auto it = impl_->block_sizes.find(ptr);
-  const std::size_t rounded = it != impl_->block_sizes.end() ? it->second : 0;
-  impl_->in_use.fetch_sub(rounded);
+  if (it == impl_->block_sizes.end()) return;  // not ours: never cache (or free) a foreign pointer
+  const std::size_t size = it->second;
+  impl_->in_use.fetch_sub(size);
   if (device_.is_cpu()) {
-    if (it != impl_->block_sizes.end()) impl_->block_sizes.erase(it);
+    impl_->block_sizes.erase(it);
     std::free(ptr);
     return;
   }
-  impl_->free_blocks.emplace(rounded, ptr);
-  impl_->cached += rounded;
+  impl_->free_blocks.emplace(size, ptr);
+  impl_->cached += size;
 }
 
 void* DeviceContext::acquire(std::size_t bytes) { return allocate(bytes); }

@@ -1,7 +1,8 @@
 // One DeviceContext per device: it owns what kernels need to run there (the
-// CPU thread count; the CUDA stream and the caching allocator) and hands it
-// to them as a kernels::Exec. Ops find the context from their tensors'
-// device; kernels receive it explicitly and reach for nothing else.
+// CPU thread count; the CUDA stream, the caching allocator and the cuBLAS /
+// cuDNN handles) and hands it to them as a kernels::Exec. Ops find the
+// context from their tensors' device; kernels receive it explicitly and
+// reach for nothing else.
 #pragma once
 
 #include <cstddef>
@@ -12,7 +13,7 @@
 
 namespace dae {
 
-class DeviceContext : public kernels::Scratch {
+class DeviceContext : public kernels::Scratch, public kernels::LibraryHandles {
  public:
   // The context of `device`, created on first use. Throws dae::DeviceError
   // (one clear message) when the device cannot be used: a CPU-only build, no
@@ -39,6 +40,18 @@ class DeviceContext : public kernels::Scratch {
   void set_num_threads(int n_threads);
   int num_threads() const { return exec_.n_threads; }
 
+  // CUDA: which implementation the convolutions use (kernels::ConvAlgo:
+  // custom, the default, cublas or cudnn). Throws DeviceError when this build
+  // cannot run it (cublas and cudnn under the CUDA emulator, cudnn in a build
+  // without cuDNN), ArgumentError for anything but custom on the CPU.
+  void set_conv_algo(kernels::ConvAlgo algo);
+  kernels::ConvAlgo conv_algo() const { return exec_.conv_algo; }
+
+  // Whether reductions must give the same bits run to run (default true).
+  // false lets the CUDA weight gradients add their partial sums with atomics.
+  void set_deterministic(bool deterministic) { exec_.deterministic = deterministic; }
+  bool deterministic() const { return exec_.deterministic; }
+
   // Bytes currently held by tensors, and the peak since the last reset.
   std::size_t bytes_in_use() const;
   std::size_t peak_bytes_in_use() const;
@@ -47,6 +60,11 @@ class DeviceContext : public kernels::Scratch {
   // kernels::Scratch: temporary buffers for kernels, from the same allocator.
   void* acquire(std::size_t bytes) override;
   void release(void* ptr) noexcept override;
+
+  // kernels::LibraryHandles: created on first use, bound to this context's
+  // stream (real CUDA only; DeviceError otherwise).
+  void* cublas() override;
+  void* cudnn() override;
 
   ~DeviceContext() override;
   DeviceContext(const DeviceContext&) = delete;

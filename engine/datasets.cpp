@@ -8,6 +8,8 @@
 
 #include "engine/errors.h"
 #include "engine/idx.h"
+#include "engine/image_io.h"
+#include "engine/atomic_file.h"
 #include "engine/random.h"
 #include "kernels/common/philox.h"
 
@@ -131,6 +133,163 @@ class SyntheticDataset : public ImageDataset {
   std::int64_t count_;
 };
 
+// ---- a folder of images -------------------------------------------------------
+
+bool is_image_file(const fs::path& p) {
+  std::string ext = p.extension().string();
+  for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".pgm" || ext == ".ppm" ||
+         ext == ".tga";
+}
+
+// Images are decoded on first use and kept (the prefetch thread decodes ahead
+// of training). Every file's header is read when the folder is opened, so an
+// unreadable or too small file is reported before training starts.
+class FolderDataset : public ImageDataset {
+ public:
+  FolderDataset(const std::string& label, const fs::path& dir, int channels, int min_side, std::int64_t limit)
+      : label_(label), channels_(channels) {
+    std::vector<fs::path> found;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.is_regular_file() && is_image_file(entry.path())) found.push_back(entry.path());
+    }
+    DAE_CHECK(!ec, FileError, "cannot list the folder '", dir.string(), "': ", ec.message());
+    std::sort(found.begin(), found.end());
+    DAE_CHECK(!found.empty(), FileError, "--data folder '", dir.string(),
+              "' holds no images (png, jpg, bmp, pgm, ppm, tga) and no IDX files");
+    if (limit > 0 && std::int64_t(found.size()) > limit) found.resize(std::size_t(limit));
+    for (const fs::path& path : found) {
+      const Image header = probe(path.string());
+      DAE_CHECK(std::min(header.height, header.width) >= min_side, FileError, "'", path.string(), "' is ",
+                header.width, "x", header.height, ", smaller than the ", min_side, "x", min_side,
+                " needed (--patch or the model's minimum)");
+      if (files_.empty()) {
+        height_ = header.height;
+        width_ = header.width;
+      }
+      files_.push_back(path.string());
+      sizes_.emplace_back(header.height, header.width);
+    }
+    cache_.resize(files_.size());
+  }
+  std::string describe() const override {
+    return concat(label_, " (", files_.size(), " images, ", channels_, " channel(s))");
+  }
+  std::int64_t size() const override { return std::int64_t(files_.size()); }
+  int channels() const override { return channels_; }
+  int height() const override { return height_; }
+  int width() const override { return width_; }
+  std::pair<int, int> size_of(std::int64_t index) const { return sizes_[std::size_t(index)]; }
+  bool uniform_size() const {
+    for (const auto& s : sizes_) {
+      if (s != sizes_.front()) return false;
+    }
+    return true;
+  }
+  const std::string& file(std::int64_t index) const { return files_[std::size_t(index)]; }
+
+  // The decoded image (cached).
+  std::shared_ptr<const Image> image(std::int64_t index) const {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (cache_[std::size_t(index)]) return cache_[std::size_t(index)];
+    }
+    auto decoded = std::make_shared<const Image>(load_image(files_[std::size_t(index)], channels_));
+    std::lock_guard<std::mutex> lock(mutex_);
+    cache_[std::size_t(index)] = decoded;
+    return decoded;
+  }
+  void load(std::int64_t index, std::uint64_t, float* out) const override {
+    const auto img = image(index);
+    DAE_CHECK(img->height == height_ && img->width == width_, FileError, "'", files_[std::size_t(index)], "' is ",
+              img->width, "x", img->height, " but the first image is ", width_, "x", height_,
+              ": use --patch P to train on crops of images of different sizes");
+    std::copy(img->pixels.begin(), img->pixels.end(), out);
+  }
+
+ private:
+  static Image probe(const std::string& path) { return probe_image(path); }
+
+  std::string label_;
+  int channels_;
+  int height_ = 0, width_ = 0;
+  std::vector<std::string> files_;
+  std::vector<std::pair<int, int>> sizes_;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::shared_ptr<const Image>> cache_;
+};
+
+// P x P crops of another data set: random crop and flips for training, the
+// centre crop for testing.
+class PatchDataset : public ImageDataset {
+ public:
+  PatchDataset(std::unique_ptr<ImageDataset> base, int patch, bool augment)
+      : base_(std::move(base)), folder_(dynamic_cast<const FolderDataset*>(base_.get())), patch_(patch),
+        augment_(augment) {
+    if (folder_ == nullptr) {
+      DAE_CHECK(base_->height() >= patch && base_->width() >= patch, ArgumentError, "--patch ", patch, " is larger than the ",
+                base_->height(), "x", base_->width(), " images of ", base_->describe());
+    }
+  }
+  std::string describe() const override {
+    return concat(base_->describe(), ", ", patch_, "x", patch_, augment_ ? " random crops and flips" : " centre crops");
+  }
+  std::int64_t size() const override { return base_->size(); }
+  int channels() const override { return base_->channels(); }
+  int height() const override { return patch_; }
+  int width() const override { return patch_; }
+  void load(std::int64_t index, std::uint64_t key, float* out) const override {
+    // The source image, whole.
+    std::shared_ptr<const Image> held;
+    std::vector<float> buffer;
+    const float* src;
+    int h, w;
+    if (folder_ != nullptr) {
+      held = folder_->image(index);
+      src = held->pixels.data();
+      h = held->height;
+      w = held->width;
+    } else {
+      buffer.resize(std::size_t(base_->image_elements()));
+      base_->load(index, key, buffer.data());
+      src = buffer.data();
+      h = base_->height();
+      w = base_->width();
+    }
+    int top = (h - patch_) / 2, left = (w - patch_) / 2;
+    bool flip_x = false, flip_y = false;
+    if (augment_) {
+      const philox::Block r = philox::philox4x32_10(philox::make_counter(std::uint64_t(index), key, philox::kStreamData),
+                                                    philox::make_key(key));
+      top = int((std::uint64_t(r.v[0]) * std::uint64_t(h - patch_ + 1)) >> 32);
+      left = int((std::uint64_t(r.v[1]) * std::uint64_t(w - patch_ + 1)) >> 32);
+      flip_x = (r.v[2] & 1u) != 0;
+      flip_y = (r.v[3] & 1u) != 0;
+    }
+    const int c_count = channels();
+    for (int c = 0; c < c_count; ++c) {
+      for (int y = 0; y < patch_; ++y) {
+        const int sy = top + (flip_y ? patch_ - 1 - y : y);
+        for (int x = 0; x < patch_; ++x) {
+          const int sx = left + (flip_x ? patch_ - 1 - x : x);
+          out[(std::size_t(c) * patch_ + y) * patch_ + x] = src[(std::size_t(c) * h + sy) * w + sx];
+        }
+      }
+    }
+  }
+
+ private:
+  std::unique_ptr<ImageDataset> base_;
+  const FolderDataset* folder_;
+  int patch_;
+  bool augment_;
+};
+
+bool has_idx_files(const fs::path& dir) {
+  return !find_idx_file(dir, "train-images-idx3-ubyte").empty() || !find_idx_file(dir, "t10k-images-idx3-ubyte").empty();
+}
+
 void check_channels(const ImageDataset& data, int wanted) {
   DAE_CHECK(data.channels() == wanted, ArgumentError, "data set ", data.describe(), " has ", data.channels(),
             " channel(s) but the model takes ", wanted);
@@ -170,9 +329,24 @@ std::unique_ptr<ImageDataset> open_dataset(const DataOptions& options, Split spl
     DAE_CHECK(fs::exists(dir), FileError, "--data '", source,
               "': no such data set or folder (expected fashion-mnist, mnist, synthetic or a folder)");
     DAE_CHECK(fs::is_directory(dir), FileError, "--data '", source, "' is not a folder");
-    data = open_idx(source, dir, split, options.limit);
+    if (has_idx_files(dir)) {
+      data = open_idx(source, dir, split, options.limit);
+    } else {
+      const fs::path sub = dir / (split == Split::kTrain ? "train" : "test");
+      const fs::path images = fs::is_directory(sub) ? sub : dir;
+      auto folder = std::make_unique<FolderDataset>(images.string(), images, options.channels,
+                                                    options.patch > 0 ? options.patch : 4, options.limit);
+      DAE_CHECK(options.patch > 0 || folder->uniform_size(), ArgumentError, "--data '", source,
+                "': the images have different sizes (", folder->file(0), " is ", folder->size_of(0).second, "x",
+                folder->size_of(0).first, "); use --patch P to train on P x P crops");
+      data = std::move(folder);
+      if (options.patch > 0) return std::make_unique<PatchDataset>(std::move(data), options.patch, split == Split::kTrain);
+      return data;
+    }
   }
   check_channels(*data, options.channels);
+  DAE_CHECK(options.patch >= 0, ArgumentError, "--patch must be >= 0 (got ", options.patch, ")");
+  if (options.patch > 0) return std::make_unique<PatchDataset>(std::move(data), options.patch, split == Split::kTrain);
   return data;
 }
 

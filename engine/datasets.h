@@ -8,7 +8,15 @@
 //                          /usr/share/datasets/<name> (Debian's dataset-fashion-mnist)
 //   synthetic              procedural shapes, generated on the fly (for tests
 //                          and machines without the IDX files)
-//   DIR                    a folder holding IDX files (as above)
+//   DIR                    a folder holding IDX files (as above), or a folder of
+//                          images (PNG, JPEG, BMP, PGM/PPM, TGA): the training
+//                          split is DIR/train when it exists, else the images in
+//                          DIR; the test split is DIR/test when it exists, else
+//                          the same images as training
+// With `patch` P > 0 every image is cut to P x P: a random crop with random
+// horizontal and vertical flips for training (drawn from the loader's
+// per-draw key), the centre crop without flips for testing. Without a patch
+// the images of a folder must all have one size.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +52,7 @@ struct DataOptions {
   std::string source = "fashion-mnist";  // fashion-mnist | mnist | synthetic | DIR
   int channels = 1;                       // what the model takes (checked against the data)
   std::int64_t limit = 0;                 // use only the first `limit` images (0: all)
+  int patch = 0;                          // crop every image to patch x patch (0: whole images)
 };
 
 // Opens a data set; throws dae::FileError / dae::ArgumentError naming the

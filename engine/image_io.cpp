@@ -30,10 +30,33 @@
 
 namespace dae {
 
+namespace {
+// Reads the header: size and channels, bounded before anything is decoded.
+void read_header(std::string_view bytes, const std::string& source, int* w, int* h, int* file_channels) {
+  DAE_CHECK(!bytes.empty(), FileError, "'", source, "' is empty, not an image");
+  DAE_CHECK(bytes.size() <= std::size_t(INT32_MAX), FileError, "'", source, "' is too large to be an image");
+  if (stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), int(bytes.size()), w, h, file_channels) == 0) {
+    throw FileError("'" + source + "' is not a readable image (" + std::string(stbi_failure_reason()) +
+                    "; PNG, JPEG, BMP, PGM/PPM and TGA are supported)");
+  }
+  DAE_CHECK(*w > 0 && *h > 0 && *w <= kMaxImageSide && *h <= kMaxImageSide && (long long)*w * *h <= kMaxImagePixels,
+            FileError, "'", source, "' claims ", *w, "x", *h, " pixels, more than the ", kMaxImageSide, "x",
+            kMaxImageSide, " / ", kMaxImagePixels, "-pixel limit");
+}
+}  // namespace
+
+Image probe_image(const std::string& path) {
+  const std::string bytes = read_file(path, std::size_t(1) << 31);
+  Image info;
+  int file_channels = 0;
+  read_header(bytes, path, &info.width, &info.height, &file_channels);
+  info.channels = file_channels <= 2 ? 1 : 3;
+  return info;
+}
+
 Image decode_image(std::string_view bytes, const std::string& source, int want_channels) {
   DAE_CHECK(want_channels == 0 || want_channels == 1 || want_channels == 3, ArgumentError,
             "images can be read as 1 or 3 channels (asked for ", want_channels, ")");
-  DAE_CHECK(!bytes.empty(), FileError, "'", source, "' is empty, not an image");
   DAE_CHECK(bytes.size() <= std::size_t(INT32_MAX), FileError, "'", source, "' is too large to be an image");
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = int(bytes.size());

@@ -25,6 +25,9 @@ struct Image {
 // converts. Throws dae::FileError naming `source` and the problem.
 Image decode_image(std::string_view bytes, const std::string& source, int want_channels = 0);
 Image load_image(const std::string& path, int want_channels = 0);
+// The size and channels of an image file from its header alone (no pixels
+// decoded; `pixels` stays empty). Throws like decode_image.
+Image probe_image(const std::string& path);
 
 // PNG bytes of a [C, H, W] float image (C = 1 or 3).
 std::string encode_png(const float* chw, int channels, int height, int width);

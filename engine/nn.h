@@ -67,6 +67,8 @@ class Conv2d : public Module {
   Tensor forward(const Tensor& x) override;
   Tensor& weight() { return *weight_; }
   Tensor& bias() { return *bias_; }
+  const Tensor& weight() const { return *weight_; }
+  const Tensor& bias() const { return *bias_; }
 
  private:
   int stride_, padding_;

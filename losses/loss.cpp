@@ -2,6 +2,7 @@
 
 #include "engine/errors.h"
 #include "engine/ops.h"
+#include "losses/perceptual.h"
 #include "losses/pixel.h"
 
 namespace dae {
@@ -51,7 +52,14 @@ LossTerms TrainingLoss::operator()(const Tensor& output, const Tensor& clean, co
     terms.pixel = emphasized_mse(output, clean, mask, alpha, beta);
     terms.total = options_.lambda_pix == 1.0f ? terms.pixel : mul(terms.pixel, options_.lambda_pix);
   }
-  DAE_CHECK(!spec_.perceptual, ArgumentError, "the perceptual loss is not available in this build");
+  if (spec_.perceptual) {
+    const auto [alpha, beta] = emphasis(noise);
+    PerceptualResult perc = (*perceptual_)(output, clean, mask, alpha, beta);
+    terms.perceptual = perc.total;
+    terms.layers = std::move(perc.layers);
+    const Tensor weighted = options_.lambda_perc == 1.0f ? perc.total : mul(perc.total, options_.lambda_perc);
+    terms.total = terms.total.defined() ? add(terms.total, weighted) : weighted;
+  }
   return terms;
 }
 

@@ -10,6 +10,8 @@
 #                   sm_80 and sm_90 when nvcc is present (it needs a GPU to run)
 #   build/emu       the CUDA backend compiled against the CUDA emulator, so the
 #                   whole cuda device path runs (and is tested) on the CPU
+#   build/asan      (test) the unit tests under AddressSanitizer + UBSan
+#   build/fuzz      (test) the libFuzzer targets (clang), each run for a bounded time
 # Environment: JOBS (parallel build jobs, default: the core count).
 set -euo pipefail
 
@@ -24,7 +26,7 @@ packages=(
   python3 python3-numpy dataset-fashion-mnist
 )
 if [ "$mode" = test ]; then
-  packages+=(python3-torch python3-torchvision python3-skimage)
+  packages+=(python3-torch python3-torchvision python3-skimage chromium clang libomp-dev)
 fi
 
 install_missing() {
@@ -40,13 +42,15 @@ install_missing() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-configure_and_build() {  # dir, cmake args...
+configure_and_build() {  # dir, [--target T...,] cmake args...
   local dir=$1
   shift
+  local targets=()
+  while [ "${1:-}" = --target ]; do targets+=(--target "$2"); shift 2; done
   echo "== building $dir ($*)"
   cmake -S "$root" -B "$root/$dir" -DCMAKE_BUILD_TYPE=Release "$@" > "$root/$dir.configure.log" 2>&1 ||
     { cat "$root/$dir.configure.log"; exit 1; }
-  cmake --build "$root/$dir" -j "$jobs"
+  cmake --build "$root/$dir" -j "$jobs" "${targets[@]}"
 }
 
 install_missing
@@ -59,9 +63,22 @@ if [ "$mode" = demo ]; then
 fi
 
 if [ "$mode" = test ]; then
-  configure_and_build build/emu -DDAE_CUDA=OFF -DDAE_CUDA_EMULATION=ON
+  start=$SECONDS
+  configure_and_build build/emu -DDAE_CUDA=OFF -DDAE_CUDA_EMULATION=ON -DDAE_BUILD_BENCH=ON
   echo "== tests: CUDA emulation build (CPU, emulated CUDA, PyTorch parity, command line)"
-  (cd "$root/build/emu" && ctest --output-on-failure -j "$jobs")
+  (cd "$root/build/emu" && ctest --output-on-failure -j "$jobs" --timeout 1500)
   echo "== tests: release build (unit tests; CUDA tests skip without a GPU)"
   (cd "$root/build/release" && ctest --output-on-failure -j "$jobs" -R "^unit:")
+  echo "== benchmarks, quick mode (they run; the figures mean nothing here)"
+  "$root/tools/run_benchmarks.sh" "$root/build/emu" --quick
+  configure_and_build build/asan --target dae_unit_tests --target dae_op_tests \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAE_CUDA=OFF -DDAE_SANITIZE=address,undefined
+  echo "== tests: unit tests under AddressSanitizer + UBSan"
+  (cd "$root/build/asan" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" -R "^(unit|ops):")
+  CC=clang CXX=clang++ configure_and_build build/fuzz --target fuzz_safetensors --target fuzz_idx \
+    --target fuzz_image --target fuzz_specs -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAE_CUDA=OFF -DDAE_BUILD_TESTS=OFF \
+    -DDAE_BUILD_FUZZERS=ON
+  echo "== fuzzing (bounded)"
+  "$root/tests/fuzz/run_fuzzers.sh" "$root/build/fuzz" "${FUZZ_SECONDS:-45}"
+  echo "== all tests passed in $(( (SECONDS - start) / 60 )) min"
 fi

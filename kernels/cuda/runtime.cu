@@ -1,6 +1,11 @@
 #include "kernels/cuda/runtime.h"
 
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/cudnn_state.h"
+
+#if DAE_CUDA_HARDWARE
+#include "kernels/cuda/library_check.h"
+#endif
 
 namespace dae::kernels::cuda {
 
@@ -62,6 +67,121 @@ void copy_device_to_device(void* dst, const void* src, std::size_t bytes, void* 
 
 void memory_info(std::size_t* free_bytes, std::size_t* total_bytes) {
   DAE_CUDA_CHECK(cudaMemGetInfo(free_bytes, total_bytes));
+}
+
+// ---------------------------------------------------------------------------
+// Convolution algorithms, cuBLAS and cuDNN handles
+// ---------------------------------------------------------------------------
+
+bool conv_algo_available(ConvAlgo algo, std::string* why_not) {
+  std::string reason;
+  if (algo != ConvAlgo::kCustom) {
+#if !DAE_CUDA_HARDWARE
+    reason = std::string("convolution algorithm '") + to_string(algo) + "' needs " +
+             (algo == ConvAlgo::kCublas ? "cuBLAS" : "cuDNN") +
+             ", which the CUDA emulator does not have: only 'custom' runs under emulation";
+#elif !DAE_HAVE_CUDNN
+    if (algo == ConvAlgo::kCudnn) {
+      reason = "convolution algorithm 'cudnn' needs cuDNN, which this build was configured without "
+               "(cudnn.h or libcudnn not found)";
+    }
+#endif
+  }
+  if (why_not != nullptr) *why_not = reason;
+  return reason.empty();
+}
+
+void require_conv_algo(ConvAlgo algo) {
+  std::string why;
+  if (!conv_algo_available(algo, &why)) throw DeviceError(why);
+}
+
+#if DAE_CUDA_HARDWARE
+
+void* cublas_create(void* stream) {
+  cublasHandle_t handle = nullptr;
+  DAE_CUBLAS_CHECK(cublasCreate(&handle));
+  try {
+    DAE_CUBLAS_CHECK(cublasSetStream(handle, as_stream(stream)));
+    // Plain FP32: no TF32 tensor-core conversion (that would need CUBLAS_TF32_TENSOR_OP_MATH).
+    DAE_CUBLAS_CHECK(cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH));
+  } catch (...) {
+    cublasDestroy(handle);
+    throw;
+  }
+  return handle;
+}
+
+void cublas_destroy(void* handle) noexcept {
+  if (handle != nullptr) DAE_CUBLAS_CHECK_NOTHROW(cublasDestroy(static_cast<cublasHandle_t>(handle)));
+}
+
+#if DAE_HAVE_CUDNN
+void* cudnn_create(void* stream) {
+  auto* state = new CudnnState;
+  try {
+    DAE_CUDNN_CHECK(cudnnCreate(&state->handle));
+    DAE_CUDNN_CHECK(cudnnSetStream(state->handle, as_stream(stream)));
+  } catch (...) {
+    if (state->handle != nullptr) cudnnDestroy(state->handle);
+    delete state;
+    throw;
+  }
+  return state;
+}
+
+void cudnn_destroy(void* state) noexcept {
+  auto* s = static_cast<CudnnState*>(state);
+  if (s == nullptr) return;
+  if (s->handle != nullptr) DAE_CUDNN_CHECK_NOTHROW(cudnnDestroy(s->handle));
+  delete s;
+}
+#else
+void* cudnn_create(void*) {
+  require_conv_algo(ConvAlgo::kCudnn);
+  return nullptr;
+}
+void cudnn_destroy(void*) noexcept {}
+#endif
+
+#else  // the CUDA emulator: no vendor libraries
+
+void* cublas_create(void*) {
+  require_conv_algo(ConvAlgo::kCublas);
+  return nullptr;
+}
+void cublas_destroy(void*) noexcept {}
+void* cudnn_create(void*) {
+  require_conv_algo(ConvAlgo::kCudnn);
+  return nullptr;
+}
+void cudnn_destroy(void*) noexcept {}
+
+#endif
+
+// ---------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------
+
+void* event_create() {
+  cudaEvent_t event = nullptr;
+  DAE_CUDA_CHECK(cudaEventCreate(&event));
+  return event;
+}
+
+void event_destroy(void* event) noexcept {
+  if (event != nullptr) DAE_CUDA_CHECK_NOTHROW(cudaEventDestroy(static_cast<cudaEvent_t>(event)));
+}
+
+void event_record(void* event, void* stream) {
+  DAE_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(event), as_stream(stream)));
+}
+
+float event_elapsed_ms(void* start, void* end) {
+  DAE_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(end)));
+  float ms = 0.0f;
+  DAE_CUDA_CHECK(cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(start), static_cast<cudaEvent_t>(end)));
+  return ms;
 }
 
 }  // namespace dae::kernels::cuda

@@ -5,10 +5,22 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+
+#include "engine/device.h"
 
 namespace dae::tool {
 
+// --conv-algo and --nondeterministic: the convolution algorithm and the
+// reduction mode of a CUDA device. On the CPU only "custom" is accepted.
+void apply_device_options(Device device, const std::string& conv_algo, bool nondeterministic);
+
 void add_train_command(CLI::App& app);
 void add_corrupt_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_denoise_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_info_command(CLI::App& app);
 
 }  // namespace dae::tool

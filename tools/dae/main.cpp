@@ -19,6 +19,11 @@ int main(int argc, char** argv) {
   app.failure_message(CLI::FailureMessage::simple);
   dae::tool::add_train_command(app);
   dae::tool::add_corrupt_command(app);
+  dae::tool::add_compare_command(app);
+  dae::tool::add_eval_command(app);
+  dae::tool::add_denoise_command(app);
+  dae::tool::add_bench_command(app);
+  dae::tool::add_info_command(app);
   std::string known;
   bool is_known = false;
   for (const CLI::App* sub : app.get_subcommands({})) {

@@ -28,11 +28,15 @@
 #include "engine/sgd.h"
 #include "kernels/common/philox.h"
 #include "losses/loss.h"
+#include "losses/perceptual.h"
 #include "models/dae.h"
 #include "noise/noise.h"
 #include "tools/dae/checkpoint.h"
 #include "tools/dae/commands.h"
+#include "tools/dae/evaluate.h"
 #include "tools/dae/progress.h"
+#include "tools/dae/report.h"
+#include "tools/dae/schedule.h"
 
 namespace dae::tool {
 
@@ -46,19 +50,27 @@ struct TrainOptions {
   std::string model = "dae-mnist";
   std::string noise = "gaussian:sigma=0.3";
   std::string loss = "mse";
+  std::string vgg;
+  std::string layers = "relu1_2,relu2_2,relu3_3";
+  std::string layer_weights = "1,1,1";
+  bool perc_mask = false;
   float alpha = NAN, beta = NAN;
   float lambda_pix = 1.0f, lambda_perc = 1.0f;
   int epochs = 1;
   std::int64_t steps = 0;
   int batch = 64;
   float lr = 0.5f;
+  std::string lr_schedule = "constant";
   float momentum = 0.9f;
   float dampening = 0.0f;
   float weight_decay = 0.0f;
   bool nesterov = false;
   std::int64_t limit = 0;
+  int patch = 0;
   std::uint64_t seed = 0;
   std::string device = "cpu";
+  std::string conv_algo = "custom";
+  bool nondeterministic = false;
   int threads = 0;
   std::string init;
   std::string resume;
@@ -80,60 +92,20 @@ double tidy(float v) {
 // The settings that decide the trajectory of a run: a resumed run must use the same.
 Json trajectory_config(const TrainOptions& o) {
   return Json{{"data", o.data},           {"model", o.model},   {"noise", o.noise},
-              {"loss", o.loss},           {"alpha", std::isnan(o.alpha) ? Json("auto") : Json(tidy(o.alpha))},
+              {"loss", o.loss},           {"vgg", o.vgg},       {"layers", o.layers},
+              {"layer_weights", o.layer_weights}, {"perc_mask", o.perc_mask},
+              {"alpha", std::isnan(o.alpha) ? Json("auto") : Json(tidy(o.alpha))},
               {"beta", std::isnan(o.beta) ? Json("auto") : Json(tidy(o.beta))},
               {"lambda_pix", tidy(o.lambda_pix)}, {"lambda_perc", tidy(o.lambda_perc)},
-              {"batch", o.batch},         {"lr", tidy(o.lr)},   {"momentum", tidy(o.momentum)},
+              {"batch", o.batch},         {"lr", tidy(o.lr)},   {"lr_schedule", o.lr_schedule},
+              {"momentum", tidy(o.momentum)},
               {"dampening", tidy(o.dampening)}, {"weight_decay", tidy(o.weight_decay)},
-              {"nesterov", o.nesterov},   {"limit", o.limit},   {"seed", o.seed},
+              {"nesterov", o.nesterov},   {"limit", o.limit},   {"patch", o.patch},   {"seed", o.seed},
               {"shuffle", !o.no_shuffle}, {"init", o.init}};
 }
 
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_sigint(int) { g_interrupted.store(true); }
-
-struct EvalResult {
-  double mse_noisy = 0, mse_denoised = 0, psnr_noisy = 0, psnr_denoised = 0;
-  std::int64_t images = 0;
-};
-
-// MSE and mean per-image PSNR of noisy vs clean and denoised vs clean on the
-// test split. The noise of test batch b is keyed by (seed + 1, b), so every
-// evaluation of a run sees the same corrupted images.
-EvalResult evaluate(DenoisingAutoencoder& model, const ImageDataset& test, const NoiseMix& noise, std::uint64_t seed,
-                    Device device) {
-  autograd::NoGradGuard no_grad;
-  EvalResult r;
-  constexpr std::int64_t kBatch = 256;
-  double sum_noisy = 0, sum_denoised = 0;
-  const std::int64_t per_image = test.image_elements();
-  for (std::int64_t begin = 0, b = 0; begin < test.size(); begin += kBatch, ++b) {
-    const std::int64_t end = std::min(test.size(), begin + kBatch);
-    const Tensor clean = load_images(test, begin, end).to(device);
-    const Corruption c = corrupt(clean, noise, seed + 1, std::uint64_t(b));
-    const Tensor out = model(c.noisy);
-    const std::vector<float> x = clean.to_vector(), y = c.noisy.to_vector(), z = out.to_vector();
-    for (std::int64_t i = 0; i < end - begin; ++i) {
-      double se_noisy = 0, se_denoised = 0;
-      for (std::int64_t k = i * per_image; k < (i + 1) * per_image; ++k) {
-        se_noisy += double(y[k] - x[k]) * double(y[k] - x[k]);
-        se_denoised += double(z[k] - x[k]) * double(z[k] - x[k]);
-      }
-      sum_noisy += se_noisy;
-      sum_denoised += se_denoised;
-      const auto psnr = [&](double se) { return 10.0 * std::log10(1.0 / std::max(se / double(per_image), 1e-12)); };
-      r.psnr_noisy += psnr(se_noisy);
-      r.psnr_denoised += psnr(se_denoised);
-    }
-    r.images += end - begin;
-  }
-  const double n = double(r.images) * double(per_image);
-  r.mse_noisy = sum_noisy / n;
-  r.mse_denoised = sum_denoised / n;
-  r.psnr_noisy /= double(r.images);
-  r.psnr_denoised /= double(r.images);
-  return r;
-}
 
 // metrics.jsonl: one JSON object per logged step, rewritten atomically.
 class MetricsLog {
@@ -145,7 +117,10 @@ class MetricsLog {
       if (line.empty()) continue;
       try {
         const Json j = Json::parse(line);
-        if (j.value("step", std::int64_t(0)) <= keep_until_step) lines_ += line + "\n";
+        if (j.value("step", std::int64_t(0)) <= keep_until_step) {
+          lines_ += line + "\n";
+          entries_.push_back(j);
+        }
       } catch (const Json::exception&) {
         break;  // a damaged tail: keep what came before
       }
@@ -153,8 +128,10 @@ class MetricsLog {
   }
   void add(const Json& entry) {
     lines_ += entry.dump() + "\n";
+    entries_.push_back(entry);
     dirty_ = true;
   }
+  const std::vector<Json>& entries() const { return entries_; }
   void flush() {
     if (!dirty_) return;
     write_file_atomic(path_, lines_);
@@ -164,6 +141,7 @@ class MetricsLog {
  private:
   std::string path_;
   std::string lines_;
+  std::vector<Json> entries_;
   bool dirty_ = false;
 };
 
@@ -179,6 +157,7 @@ void run_train(const TrainOptions& o) {
     omp_set_num_threads(o.threads);
   }
   const Device device = Device::parse(o.device);
+  apply_device_options(device, o.conv_algo, o.nondeterministic);
   const DaeConfig preset = dae_preset(o.model);
   const NoiseMix noise = parse_noise(o.noise);
   LossOptions loss_options;
@@ -186,10 +165,18 @@ void run_train(const TrainOptions& o) {
   loss_options.beta = o.beta;
   loss_options.lambda_pix = o.lambda_pix;
   loss_options.lambda_perc = o.lambda_perc;
-  const TrainingLoss loss(parse_loss_spec(o.loss), loss_options);
+  const LossSpec loss_spec = parse_loss_spec(o.loss);
+  std::shared_ptr<PerceptualLoss> perceptual;
+  if (loss_spec.perceptual) {
+    DAE_CHECK(!o.vgg.empty(), ArgumentError, "--loss ", o.loss, " needs VGG weights: --vgg FILE (tools/convert_vgg.py makes one)");
+    perceptual = make_perceptual_loss(o.vgg, o.layers, o.layer_weights, o.perc_mask);
+    perceptual->to(device);
+  }
+  const TrainingLoss loss(loss_spec, loss_options, perceptual);
   SgdOptions sgd_options{o.lr, o.momentum, o.dampening, o.weight_decay, o.nesterov};
+  const LrSchedule schedule = LrSchedule::parse(o.lr_schedule);
 
-  DataOptions data_options{o.data, preset.in_channels, o.limit};
+  DataOptions data_options{o.data, preset.in_channels, o.limit, o.patch};
   const std::unique_ptr<ImageDataset> train = open_dataset(data_options, Split::kTrain);
   DAE_CHECK(train->height() % 4 == 0 && train->width() % 4 == 0, ArgumentError, "data set ", train->describe(),
             ": image height and width must be divisible by 4 for ", o.model);
@@ -240,6 +227,29 @@ void run_train(const TrainOptions& o) {
               device.str().c_str(), DeviceContext::get(Device::cpu()).num_threads());
   std::fflush(stdout);
 
+  // The test split gives the sample grids and the final evaluation.
+  DataOptions test_options{o.data, preset.in_channels, o.eval_limit, o.patch};
+  const std::unique_ptr<ImageDataset> test = open_dataset(test_options, Split::kTest);
+  const std::string start_samples = (fs::path(o.out) / "samples-start.png").string();
+  if (start_step == 0) {
+    write_file_atomic(start_samples, sample_grid_png(model, *test, noise.specs[0], o.seed + 1, device));
+  }
+  auto write_report = [&](std::int64_t steps_done, const Json& test_rows, const Json& facts) {
+    write_file_atomic((fs::path(o.out) / "samples.png").string(),
+                      sample_grid_png(model, *test, noise.specs[0], o.seed + 1, device));
+    ReportInput report;
+    report.title = concat("dae train: ", o.model, " on ", train->describe(), ", ", steps_done, " steps");
+    report.config = config;
+    report.config["steps_total"] = total_steps;
+    report.config["device"] = device.str();
+    report.metrics = metrics.entries();
+    report.test = test_rows;
+    report.facts = facts;
+    if (fs::exists(start_samples)) report.grids.emplace_back("before training (step 0)", read_file(start_samples));
+    report.grids.emplace_back(concat("after ", steps_done, " steps"), read_file((fs::path(o.out) / "samples.png").string()));
+    write_file_atomic((fs::path(o.out) / "report.html").string(), render_report(report));
+  };
+
   auto save = [&](std::int64_t steps_done) {
     save_checkpoint(checkpoint_path, model, &optimizer,
                     CheckpointState{steps_done, steps_done / loader.steps_per_epoch(), config.dump(), o.seed});
@@ -254,6 +264,7 @@ void run_train(const TrainOptions& o) {
   std::int64_t step = start_step;
   for (; step < total_steps; ++step) {
     if (g_interrupted.load()) break;
+    optimizer.options().lr = schedule.at(o.lr, step, total_steps);
     const Tensor clean = loader.batch(step).to(device);
     const Corruption c = corrupt(clean, noise, o.seed, std::uint64_t(step));
     const Tensor output = model(c.noisy);
@@ -277,7 +288,7 @@ void run_train(const TrainOptions& o) {
     const double rate = elapsed > 0 ? double(images_done) / elapsed : 0.0;
     const bool log_now = done % o.log_every == 0 || done == total_steps;
     if (log_now) {
-      Json entry{{"step", done}, {"epoch", step / loader.steps_per_epoch()}, {"loss", value}, {"lr", tidy(o.lr)},
+      Json entry{{"step", done}, {"epoch", step / loader.steps_per_epoch()}, {"loss", value}, {"lr", tidy(optimizer.options().lr)},
                  {"images_per_s", rate}, {"time_s", elapsed}};
       if (terms.pixel.defined()) entry["loss_pix"] = terms.pixel.item();
       if (terms.perceptual.defined()) entry["loss_perc"] = terms.perceptual.item();
@@ -296,6 +307,7 @@ void run_train(const TrainOptions& o) {
   const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   save(step);
   if (step < total_steps) {
+    write_report(step, Json::array(), Json{{"status", concat("interrupted at step ", step, " of ", total_steps)}});
     std::printf("interrupted at step %lld of %lld: checkpoint written to %s (continue with --resume %s)\n",
                 (long long)step, (long long)total_steps, checkpoint_path.c_str(), checkpoint_path.c_str());
     return;
@@ -304,22 +316,32 @@ void run_train(const TrainOptions& o) {
   std::printf("trained %lld steps (%lld images) in %s: %.1f images/s\n", (long long)(step - start_step),
               (long long)images_done, format_duration(train_seconds).c_str(), images_per_s);
 
-  DataOptions test_options{o.data, preset.in_channels, o.eval_limit};
-  const std::unique_ptr<ImageDataset> test = open_dataset(test_options, Split::kTest);
-  const EvalResult r = evaluate(model, *test, noise, o.seed, device);
-  std::printf("test (%lld images): mse noisy %.6f -> denoised %.6f (%.2fx lower); psnr noisy %.2f dB -> denoised %.2f dB\n",
-              (long long)r.images, r.mse_noisy, r.mse_denoised, r.mse_noisy / std::max(r.mse_denoised, 1e-12),
-              r.psnr_noisy, r.psnr_denoised);
+  // The test noise is keyed by seed + 1: a different draw from any training step.
+  const std::vector<EvalRow> rows = evaluate(model, *test, noise, o.seed + 1, device);
+  Json eval = Json::array();
+  for (const EvalRow& r : rows) {
+    std::printf("test %s (%lld images): mse noisy %.6f -> denoised %.6f (%.2fx lower); psnr %.2f -> %.2f dB; "
+                "ssim %.4f -> %.4f\n",
+                r.noise.c_str(), (long long)r.images, r.mse_noisy, r.mse_denoised,
+                r.mse_noisy / std::max(r.mse_denoised, 1e-12), r.psnr_noisy, r.psnr_denoised, r.ssim_noisy,
+                r.ssim_denoised);
+    eval.push_back(Json{{"noise", r.noise},           {"images", r.images},           {"mse_noisy", r.mse_noisy},
+                        {"mse_denoised", r.mse_denoised}, {"psnr_noisy", r.psnr_noisy}, {"psnr_denoised", r.psnr_denoised},
+                        {"ssim_noisy", r.ssim_noisy}, {"ssim_denoised", r.ssim_denoised}});
+  }
   const Json summary{{"steps", step},
                      {"train_images_per_s", images_per_s},
                      {"train_seconds", train_seconds},
-                     {"test_images", r.images},
-                     {"test_mse_noisy", r.mse_noisy},
-                     {"test_mse_denoised", r.mse_denoised},
-                     {"test_psnr_noisy", r.psnr_noisy},
-                     {"test_psnr_denoised", r.psnr_denoised},
+                     {"test", eval},
                      {"config", config}};
   write_file_atomic((fs::path(o.out) / "summary.json").string(), summary.dump(2) + "\n");
+  write_report(step, eval,
+               Json{{"steps", step},
+                    {"images per second", concat(std::lround(images_per_s), " (", DeviceContext::get(Device::cpu()).num_threads(),
+                                                  " CPU threads, ", device.str(), ")")},
+                    {"training time", format_duration(train_seconds)},
+                    {"test data", test->describe()}});
+  std::printf("report: %s\n", (fs::path(o.out) / "report.html").string().c_str());
 }
 
 }  // namespace
@@ -331,6 +353,11 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--model", o->model, "Model preset: dae-mnist (1 channel) or dae-rgb (3 channels)");
   cmd->add_option("--noise", o->noise, "Noise spec (SPEC §4), several separated by '|' for a mixture");
   cmd->add_option("--loss", o->loss, "Loss: mse, perceptual or mse+perceptual");
+  cmd->add_option("--vgg", o->vgg, "VGG weights for the perceptual loss (converted by tools/convert_vgg.py)");
+  cmd->add_option("--layers", o->layers, "VGG layers of the perceptual loss");
+  cmd->add_option("--layer-weights", o->layer_weights, "Weight of each layer of --layers");
+  cmd->add_flag("--perc-mask", o->perc_mask,
+                "Weigh the perceptual feature differences by the corruption mask pooled to each layer (alpha/beta)");
   cmd->add_option("--alpha", o->alpha, "Weight of corrupted elements in the pixel loss (default: by noise kind)")
       ->default_str("auto");
   cmd->add_option("--beta", o->beta, "Weight of the other elements in the pixel loss (default: by noise kind)")
@@ -343,18 +370,23 @@ void add_train_command(CLI::App& app) {
       ->default_str("from --epochs");
   cmd->add_option("--batch", o->batch, "Images per batch");
   cmd->add_option("--lr", o->lr, "SGD learning rate");
+  cmd->add_option("--lr-schedule", o->lr_schedule, "constant, step:every=N,gamma=G or cosine");
   cmd->add_option("--momentum", o->momentum, "SGD momentum");
   cmd->add_option("--dampening", o->dampening, "SGD dampening");
   cmd->add_option("--weight-decay", o->weight_decay, "SGD weight decay (L2 penalty)");
   cmd->add_flag("--nesterov", o->nesterov, "Use Nesterov momentum");
   cmd->add_option("--limit", o->limit, "Use only the first N training images (0: all)");
+  cmd->add_option("--patch", o->patch, "Train on random P x P crops with random flips (0: whole images)");
   cmd->add_option("--seed", o->seed, "Seed of initialisation, data order and noise");
   cmd->add_option("--device", o->device, "cpu or cuda[:N]");
   cmd->add_option("--threads", o->threads, "CPU threads (0: all cores)");
+  cmd->add_option("--conv-algo", o->conv_algo, "CUDA convolutions: custom (our kernels), cublas or cudnn");
+  cmd->add_flag("--nondeterministic", o->nondeterministic,
+                "CUDA: allow float atomics in weight-gradient reductions (faster, bits vary run to run)");
   cmd->add_option("--init", o->init, "Start from these weights (safetensors, PyTorch names)");
   cmd->add_option("--resume", o->resume, "Continue the run saved in this checkpoint")->excludes("--init");
   cmd->add_flag("--no-shuffle", o->no_shuffle, "Visit the images in file order (batch k = images [kB, (k+1)B))");
-  cmd->add_option("--out", o->out, "Output folder (checkpoint.safetensors, metrics.jsonl, summary.json)")->required();
+  cmd->add_option("--out", o->out, "Output folder (checkpoint.safetensors, metrics.jsonl, samples.png, report.html, summary.json)")->required();
   cmd->add_option("--log-every", o->log_every, "Write a metrics line every N steps");
   cmd->add_option("--save-every", o->save_every, "Write the checkpoint every N steps (0: only at the end)");
   cmd->add_option("--eval-limit", o->eval_limit, "Evaluate on the first N test images at the end (0: all)");
