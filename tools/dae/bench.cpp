@@ -138,7 +138,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "CPU threads (0: all cores)");
   cmd->add_option("--iters", o->iters, "Timed steps (the median is reported)");
   cmd->add_option("--warmup", o->warmup, "Untimed steps first");
-  cmd->add_option("--vgg", o->vgg, "VGG16 weights for w2 (default: random weights, same speed)");
+  cmd->add_option("--vgg", o->vgg, "VGG16 weights for w2 (default: random weights, same speed)")->default_str("none");
   cmd->add_option("--conv-algo", o->conv_algo, "CUDA convolutions: custom (our kernels), cublas or cudnn");
   cmd->callback([o]() { run_bench(*o); });
 }

@@ -43,7 +43,8 @@ void add_compare_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("compare", "Compare two images: PSNR, SSIM and (with --vgg) perceptual distance");
   cmd->add_option("--a", o->a, "Reference image")->required();
   cmd->add_option("--b", o->b, "Image to compare with the reference")->required();
-  cmd->add_option("--vgg", o->vgg, "VGG weights (converted by tools/convert_vgg.py) for the perceptual terms");
+  cmd->add_option("--vgg", o->vgg, "VGG weights (converted by tools/convert_vgg.py) for the perceptual terms")
+      ->default_str("none");
   cmd->add_option("--layers", o->layers, "VGG layers of the perceptual terms");
   cmd->add_option("--layer-weights", o->layer_weights, "Weight of each layer in the perceptual total");
   cmd->callback([o]() { run_compare(*o); });

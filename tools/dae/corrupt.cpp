@@ -41,7 +41,7 @@ void add_corrupt_command(CLI::App& app) {
   cmd->add_option("--step", o->step, "Step index of the noise (training draws step k's noise with --step k)");
   cmd->add_option("--input", o->input, "Image to corrupt (PNG, JPEG, BMP, PGM)")->required();
   cmd->add_option("--output", o->output, "Noisy image (PNG)")->required();
-  cmd->add_option("--mask-output", o->mask_output, "Mask image (PNG, 255 where corrupted)");
+  cmd->add_option("--mask-output", o->mask_output, "Mask image (PNG, 255 where corrupted)")->default_str("none");
   cmd->callback([o]() { run_corrupt(*o); });
 }
 

@@ -130,9 +130,11 @@ void add_denoise_command(CLI::App& app) {
   cmd->add_option("--checkpoint", o->checkpoint, "Trained model (checkpoint or weights, safetensors)")->required();
   cmd->add_option("--input", o->input, "Image or folder of images")->required();
   cmd->add_option("--output", o->output, "Output PNG (or folder, for a folder input)")->required();
-  cmd->add_option("--noise", o->noise, "Corrupt the input with this noise spec first (default: denoise as is)");
+  cmd->add_option("--noise", o->noise, "Corrupt the input with this noise spec first (default: denoise as is)")
+      ->default_str("none");
   cmd->add_option("--seed", o->seed, "Seed of --noise (image i of a folder uses step i)");
-  cmd->add_option("--noisy-output", o->noisy_output, "Also write the corrupted input (PNG or folder)");
+  cmd->add_option("--noisy-output", o->noisy_output, "Also write the corrupted input (PNG or folder)")
+      ->default_str("none");
   cmd->add_option("--device", o->device, "cpu or cuda[:N]");
   cmd->add_option("--threads", o->threads, "CPU threads (0: all cores)");
   cmd->callback([o]() { run_denoise(*o); });

@@ -61,10 +61,10 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--limit", o->limit, "Use only the first N images (0: all)");
   cmd->add_option("--patch", o->patch, "Evaluate the centre P x P crop of each image (0: whole images)");
   cmd->add_option("--seed", o->seed, "Seed of the evaluation noise");
-  cmd->add_option("--json", o->json, "Also write the table as JSON to this file");
+  cmd->add_option("--json", o->json, "Also write the table as JSON to this file")->default_str("none");
   cmd->add_option("--device", o->device, "cpu or cuda[:N]");
   cmd->add_option("--threads", o->threads, "CPU threads (0: all cores)");
-  cmd->add_option("--vgg", o->vgg, "VGG weights: also report the perceptual distance");
+  cmd->add_option("--vgg", o->vgg, "VGG weights: also report the perceptual distance")->default_str("none");
   cmd->add_option("--layers", o->layers, "VGG layers of the perceptual distance");
   cmd->add_option("--layer-weights", o->layer_weights, "Weight of each layer");
   cmd->callback([o]() { run_eval(*o); });

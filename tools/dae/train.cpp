@@ -353,11 +353,12 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--model", o->model, "Model preset: dae-mnist (1 channel) or dae-rgb (3 channels)");
   cmd->add_option("--noise", o->noise, "Noise spec (SPEC §4), several separated by '|' for a mixture");
   cmd->add_option("--loss", o->loss, "Loss: mse, perceptual or mse+perceptual");
-  cmd->add_option("--vgg", o->vgg, "VGG weights for the perceptual loss (converted by tools/convert_vgg.py)");
+  cmd->add_option("--vgg", o->vgg, "VGG weights for the perceptual loss (converted by tools/convert_vgg.py)")
+      ->default_str("none");
   cmd->add_option("--layers", o->layers, "VGG layers of the perceptual loss");
   cmd->add_option("--layer-weights", o->layer_weights, "Weight of each layer of --layers");
   cmd->add_flag("--perc-mask", o->perc_mask,
-                "Weigh the perceptual feature differences by the corruption mask pooled to each layer (alpha/beta)");
+                "Weigh the perceptual feature differences by the corruption mask pooled to each layer (alpha/beta; default: off)");
   cmd->add_option("--alpha", o->alpha, "Weight of corrupted elements in the pixel loss (default: by noise kind)")
       ->default_str("auto");
   cmd->add_option("--beta", o->beta, "Weight of the other elements in the pixel loss (default: by noise kind)")
@@ -374,7 +375,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--momentum", o->momentum, "SGD momentum");
   cmd->add_option("--dampening", o->dampening, "SGD dampening");
   cmd->add_option("--weight-decay", o->weight_decay, "SGD weight decay (L2 penalty)");
-  cmd->add_flag("--nesterov", o->nesterov, "Use Nesterov momentum");
+  cmd->add_flag("--nesterov", o->nesterov, "Use Nesterov momentum (default: off)");
   cmd->add_option("--limit", o->limit, "Use only the first N training images (0: all)");
   cmd->add_option("--patch", o->patch, "Train on random P x P crops with random flips (0: whole images)");
   cmd->add_option("--seed", o->seed, "Seed of initialisation, data order and noise");
@@ -382,10 +383,11 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "CPU threads (0: all cores)");
   cmd->add_option("--conv-algo", o->conv_algo, "CUDA convolutions: custom (our kernels), cublas or cudnn");
   cmd->add_flag("--nondeterministic", o->nondeterministic,
-                "CUDA: allow float atomics in weight-gradient reductions (faster, bits vary run to run)");
-  cmd->add_option("--init", o->init, "Start from these weights (safetensors, PyTorch names)");
-  cmd->add_option("--resume", o->resume, "Continue the run saved in this checkpoint")->excludes("--init");
-  cmd->add_flag("--no-shuffle", o->no_shuffle, "Visit the images in file order (batch k = images [kB, (k+1)B))");
+                "CUDA: allow float atomics in weight-gradient reductions (faster, bits vary run to run; default: off)");
+  cmd->add_option("--init", o->init, "Start from these weights (safetensors, PyTorch names)")->default_str("none");
+  cmd->add_option("--resume", o->resume, "Continue the run saved in this checkpoint")->excludes("--init")
+      ->default_str("none");
+  cmd->add_flag("--no-shuffle", o->no_shuffle, "Visit the images in file order, batch k = images [kB, (k+1)B) (default: off, shuffled)");
   cmd->add_option("--out", o->out, "Output folder (checkpoint.safetensors, metrics.jsonl, samples.png, report.html, summary.json)")->required();
   cmd->add_option("--log-every", o->log_every, "Write a metrics line every N steps");
   cmd->add_option("--save-every", o->save_every, "Write the checkpoint every N steps (0: only at the end)");
