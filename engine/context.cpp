@@ -8,7 +8,9 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/errors.h"
@@ -30,7 +32,9 @@ std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to *
 // buffers whose size varies a little, such as cuDNN workspaces, still find a
 // block, while a small request never pins a huge one). Every use is ordered
 // on the context's single stream, so a block freed by one op can be handed to
-// the next op without synchronisation.
+// the next op without synchronisation. That also holds inside a CUDA graph
+// capture (work on one stream is recorded as one chain, in issue order), but
+// there a cache miss is refused: see DeviceContext::begin_capture.
 struct DeviceContext::Impl {
   std::mutex mutex;
   std::multimap<std::size_t, void*> free_blocks;       // block size -> block
@@ -42,6 +46,24 @@ struct DeviceContext::Impl {
   // Library handles, created on first use (guarded by `mutex`).
   void* cublas = nullptr;
   void* cudnn = nullptr;
+
+  // CUDA graph capture: the stream is being captured (begin_capture), and the
+  // guard that refuses cache misses and host synchronisation (on while
+  // capturing, or alone to rehearse).
+  bool capturing = false;
+  std::atomic<bool> capture_guard{false};
+  std::atomic<std::size_t> guarded_allocations{0};
+
+  const char* guard_state() const {
+    return capturing ? "being captured into a CUDA graph" : "under the capture guard (rehearsing a CUDA graph capture)";
+  }
+  // Throws when the guard is on: `what` is a host synchronisation.
+  void refuse_host_sync(Device device, const char* what) const {
+    if (!capture_guard.load()) return;
+    throw DeviceError(concat(device.str(), ": ", what, " while the stream is ", guard_state(),
+                             ": the host cannot wait for captured work (no .item(), .to_vector(), blocking copy or "
+                             "synchronize inside the captured region)"));
+  }
 
   void note_alloc(std::size_t bytes) {
     const std::size_t now = in_use.fetch_add(bytes) + bytes;
@@ -151,6 +173,12 @@ void* DeviceContext::allocate(std::size_t bytes) {
     size = it->first;
     impl_->free_blocks.erase(it);
     impl_->cached -= size;
+    if (impl_->capture_guard.load()) impl_->guarded_allocations.fetch_add(1);
+  } else if (impl_->capture_guard.load()) {
+    throw DeviceError(concat(device_.str(), ": an allocation of ", rounded, " bytes found no cached block while the ",
+                             "stream is ", impl_->guard_state(), ", so it would call cudaMallocAsync inside the ",
+                             "captured region (", impl_->cached, " bytes cached in ", impl_->free_blocks.size(),
+                             " blocks); run the work uncaptured first, so that the cache holds every buffer it needs"));
   } else {
     try {
       ptr = kernels::cuda::malloc_async(rounded, exec_.stream);
@@ -200,6 +228,7 @@ void DeviceContext::copy_to_host(void* host_dst, const void* src, std::size_t by
     return;
   }
 #if DAE_WITH_CUDA
+  impl_->refuse_host_sync(device_, "a copy to the host");
   kernels::cuda::copy_device_to_host(host_dst, src, bytes, exec_.stream);
 #endif
 }
@@ -211,6 +240,7 @@ void DeviceContext::copy_from_host(void* dst, const void* host_src, std::size_t 
     return;
   }
 #if DAE_WITH_CUDA
+  impl_->refuse_host_sync(device_, "a copy from the host");
   kernels::cuda::copy_host_to_device(dst, host_src, bytes, exec_.stream);
 #endif
 }
@@ -228,7 +258,97 @@ void DeviceContext::copy_within(void* dst, const void* src, std::size_t bytes) {
 
 void DeviceContext::synchronize() {
 #if DAE_WITH_CUDA
-  if (device_.is_cuda()) kernels::cuda::stream_synchronize(exec_.stream);
+  if (device_.is_cuda()) {
+    impl_->refuse_host_sync(device_, "a synchronisation");
+    kernels::cuda::stream_synchronize(exec_.stream);
+  }
+#endif
+}
+
+// ---- CUDA graphs ---------------------------------------------------------------
+
+void DeviceContext::begin_capture() {
+  DAE_CHECK(device_.is_cuda(), DeviceError, "CUDA graphs need a cuda device, not ", device_.str());
+#if DAE_WITH_CUDA
+  DAE_CHECK(!impl_->capturing, DeviceError, device_.str(), ": a CUDA graph capture is already under way");
+  std::string why;
+  if (!kernels::cuda::graph_capture_available(&why)) throw DeviceError(why);
+  set_capture_guard(true);
+  try {
+    kernels::cuda::stream_begin_capture(exec_.stream);
+  } catch (...) {
+    set_capture_guard(false);
+    throw;
+  }
+  impl_->capturing = true;
+#endif
+}
+
+CapturedGraph DeviceContext::end_capture() {
+  DAE_CHECK(impl_->capturing, DeviceError, device_.str(), ": end_capture without begin_capture");
+  CapturedGraph out;
+#if DAE_WITH_CUDA
+  impl_->capturing = false;
+  impl_->capture_guard.store(false);
+  void* graph = kernels::cuda::stream_end_capture(exec_.stream);  // throws when the capture was invalidated
+  try {
+    out.context_ = this;
+    out.nodes_ = kernels::cuda::graph_node_count(graph);
+    out.alloc_nodes_ = kernels::cuda::graph_alloc_node_count(graph);
+    out.exec_ = kernels::cuda::graph_instantiate(graph);
+  } catch (...) {
+    kernels::cuda::graph_destroy(graph);
+    throw;
+  }
+  kernels::cuda::graph_destroy(graph);  // the executable graph does not need it
+#endif
+  return out;
+}
+
+void DeviceContext::abort_capture() noexcept {
+#if DAE_WITH_CUDA
+  if (device_.is_cuda()) kernels::cuda::stream_abort_capture(exec_.stream);  // a no-op when not capturing
+#endif
+  impl_->capturing = false;
+  impl_->capture_guard.store(false);
+}
+
+bool DeviceContext::capturing() const { return impl_->capturing; }
+
+void DeviceContext::set_capture_guard(bool on) {
+  if (on) impl_->guarded_allocations.store(0);
+  impl_->capture_guard.store(on);
+}
+
+std::size_t DeviceContext::guarded_allocations() const { return impl_->guarded_allocations.load(); }
+
+CapturedGraph::CapturedGraph(CapturedGraph&& other) noexcept
+    : context_(other.context_), exec_(other.exec_), nodes_(other.nodes_), alloc_nodes_(other.alloc_nodes_) {
+  other.exec_ = nullptr;
+}
+
+CapturedGraph& CapturedGraph::operator=(CapturedGraph&& other) noexcept {
+  if (this != &other) {
+    CapturedGraph old(std::move(*this));
+    context_ = other.context_;
+    exec_ = other.exec_;
+    nodes_ = other.nodes_;
+    alloc_nodes_ = other.alloc_nodes_;
+    other.exec_ = nullptr;
+  }
+  return *this;
+}
+
+CapturedGraph::~CapturedGraph() {
+#if DAE_WITH_CUDA
+  kernels::cuda::graph_exec_destroy(exec_);
+#endif
+}
+
+void CapturedGraph::replay() {
+  DAE_CHECK(exec_ != nullptr && context_ != nullptr, DeviceError, "replay of an empty CUDA graph");
+#if DAE_WITH_CUDA
+  kernels::cuda::graph_launch(exec_, context_->exec().stream);
 #endif
 }
 

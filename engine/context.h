@@ -13,6 +13,36 @@
 
 namespace dae {
 
+class DeviceContext;
+
+// An instantiated CUDA graph: work recorded once on a context's stream (see
+// DeviceContext::begin_capture) that replay() queues again with one launch.
+// Movable, not copyable; the destructor frees the graph.
+class CapturedGraph {
+ public:
+  CapturedGraph() = default;
+  CapturedGraph(CapturedGraph&& other) noexcept;
+  CapturedGraph& operator=(CapturedGraph&& other) noexcept;
+  CapturedGraph(const CapturedGraph&) = delete;
+  CapturedGraph& operator=(const CapturedGraph&) = delete;
+  ~CapturedGraph();
+
+  // Queues one replay on the context's stream; asynchronous, like a launch.
+  void replay();
+  // Nodes of the graph (kernels, copies, memsets), and the memory-allocation
+  // nodes among them (a library that allocated during the capture; 0 when
+  // every buffer came from the context's cache).
+  std::size_t node_count() const { return nodes_; }
+  std::size_t alloc_node_count() const { return alloc_nodes_; }
+
+ private:
+  friend class DeviceContext;
+  DeviceContext* context_ = nullptr;
+  void* exec_ = nullptr;  // a cudaGraphExec_t
+  std::size_t nodes_ = 0;
+  std::size_t alloc_nodes_ = 0;
+};
+
 class DeviceContext : public kernels::Scratch, public kernels::LibraryHandles {
  public:
   // The context of `device`, created on first use. Throws dae::DeviceError
@@ -56,6 +86,35 @@ class DeviceContext : public kernels::Scratch, public kernels::LibraryHandles {
   std::size_t bytes_in_use() const;
   std::size_t peak_bytes_in_use() const;
   void reset_peak();
+
+  // CUDA graphs (a real CUDA build on a GPU; DeviceError elsewhere, with the
+  // reason). begin_capture() starts recording this context's stream into a
+  // graph; end_capture() stops and returns it instantiated. In between,
+  // nothing queued on the stream runs, and the context refuses, each with a
+  // DeviceError that names it, what a captured region cannot contain:
+  //   - an allocation its cache cannot serve: cudaMallocAsync inside a
+  //     capture gives memory owned by the graph, valid only while it runs,
+  //     which the cache would later hand out to ordinary work. Run the work
+  //     once uncaptured first, so that every buffer it needs is cached;
+  //   - copies to or from the host and synchronize(): the host cannot wait
+  //     for work that has not run (no .item() or .to_vector() inside).
+  // After any failure in between, abort_capture() ends the capture and the
+  // stream runs work again. The graph bakes in every pointer and kernel
+  // argument: replaying it redoes the same arithmetic on the same buffers,
+  // including the temporaries that the captured work allocated and freed.
+  // Those are back in the cache after end_capture(), so a tensor allocated
+  // later may be given one, and a replay then overwrites it: replay only
+  // where no such tensor has to outlive a replay.
+  void begin_capture();
+  CapturedGraph end_capture();
+  void abort_capture() noexcept;
+  bool capturing() const;
+  // The same refusals without capturing (the work runs as usual): rehearses
+  // work before capturing it, and shows where capture is unavailable (the
+  // CUDA emulator) that the work could be captured.
+  void set_capture_guard(bool on);
+  // Allocations the cache served while the guard was on, since it was set.
+  std::size_t guarded_allocations() const;
 
   // kernels::Scratch: temporary buffers for kernels, from the same allocator.
   void* acquire(std::size_t bytes) override;

@@ -8,7 +8,14 @@
 #      not installed reports itself skipped),
 #   3. times our convolution kernels, im2col + cuBLAS and cuDNN
 #      (bench/gpu_conv_bench.cpp) and PyTorch (bench/gpu_torch_bench.py) on the
-#      dae-mnist, dae-rgb and VGG16 convolutions and prints one table.
+#      dae-mnist, dae-rgb and VGG16 convolutions and prints one table,
+#   4. times whole training steps of the two benchmark workloads, w1 (dae-mnist)
+#      and w2 (dae-rgb + VGG16 perceptual loss): ours (`dae bench`: our kernels,
+#      the same step replayed as a CUDA graph, cuDNN convolutions) and PyTorch
+#      (bench/gpu_torch_workloads.py: eager, torch.compile, CUDA graph), and
+#      prints a second table. A training benchmark that fails is reported and
+#      the others still run; torch.compile gets what time is left (at most 90 s
+#      per workload) and is reported n/a past it.
 #
 #   tools/gpu_check.sh [BUILD_DIR]        default: build/gpu-check
 #   DAE_TORCH_PYTHON=/path/to/python3     the interpreter with torch (default: python3)
@@ -47,6 +54,30 @@ run() {
   timeout --kill-after=10 "$limit" "$@" || rc=$?
   ((rc != 124 && rc != 137)) || fail "timed out after ${limit}s: $*"
   ((rc == 0)) || fail "exit code $rc from: $*"
+}
+# run_soft LIMIT OUTFILE CMD...: like run, with CMD's output in OUTFILE, but a
+# failure is reported (with its first errors) and added to BENCH_FAILED
+# instead of stopping the check; returns non-zero then.
+BENCH_FAILED=""
+run_soft() {
+  local limit=$1 out=$2 left=$((DEADLINE - SECONDS))
+  shift 2
+  if ((left <= 0)); then
+    echo "  FAILED: out of time before: $*"
+    BENCH_FAILED+="${BENCH_FAILED:+, }out of time ($(basename "$out"))"
+    return 1
+  fi
+  ((limit < left)) || limit=$left
+  ((limit >= 1)) || limit=1  # timeout 0 would mean no limit at all
+  local rc=0
+  timeout --kill-after=10 "$limit" "$@" >"$out" 2>&1 || rc=$?
+  ((rc != 0)) || return 0
+  local why="exit code $rc"
+  ((rc != 124 && rc != 137)) || why="timed out after ${limit}s"
+  echo "  FAILED ($why): $*"
+  { grep -m 3 -E "error|Error" "$out" || tail -n 3 "$out"; } | sed 's/^/    /'
+  BENCH_FAILED+="${BENCH_FAILED:+, }$(basename "$out" .txt) ($why)"
+  return 1
 }
 
 step "prerequisites"
@@ -89,7 +120,46 @@ step "PyTorch on the same shapes, and the table"
 run 60 "$PYTHON" bench/gpu_torch_bench.py --ours "$BUILD/gpu_conv_bench.csv" --iters 15 --warmup 3 |
   tee "$BUILD/gpu_check_table.txt"
 
+# Whole training steps (a few ms each here): 20 timed after 3 warm-up steps,
+# a few seconds per run with the start-up (40 s at most); six runs.
+step "training steps: dae bench w1 and w2 (our kernels, --cuda-graph, --conv-algo cudnn)"
+rm -f "$BUILD"/dae_bench_*.txt
+OURS=()  # the outputs of the runs that succeeded
+for workload in w1 w2; do
+  for variant in eager graph cudnn; do
+    case $variant in
+      eager) flags=() ;;
+      graph) flags=(--cuda-graph) ;;
+      cudnn) flags=(--conv-algo cudnn) ;;
+    esac
+    out=$BUILD/dae_bench_${workload}_$variant.txt
+    if run_soft 40 "$out" "$BUILD/tools/dae" bench --device cuda --workload "$workload" --iters 20 --warmup 3 \
+      ${flags[@]+"${flags[@]}"}; then
+      OURS+=("$out")
+      printf "  %s %-6s %s images/s (step %s ms)\n" "$workload" "$variant" \
+        "$(awk '$1 == "images_per_s" {print $2}' "$out")" "$(awk '$1 == "step_ms_median" {print $2}' "$out")"
+    fi
+  done
+done
+
+# PyTorch's twins: eager and CUDA graphs take about 30 s together; torch.compile
+# gets half of what is left then (keeping 60 s in hand), at most 90 s per
+# workload, and is skipped (n/a) below 20 s.
+step "PyTorch on the same training steps (eager, torch.compile, CUDA graph), and the table"
+left=$((DEADLINE - SECONDS))
+compile_limit=$(((left - 60) / 2))
+((compile_limit <= 90)) || compile_limit=90
+((compile_limit >= 20)) || compile_limit=0
+echo "  torch.compile: ${compile_limit}s per workload (0: skipped, too little time left)"
+if run_soft $((left - 5)) "$BUILD/gpu_workloads_table.txt" "$PYTHON" bench/gpu_torch_workloads.py --iters 20 \
+  --warmup 3 --compile-timeout "$compile_limit" --csv "$BUILD/gpu_torch_workloads.csv" \
+  --ours ${OURS[@]+"${OURS[@]}"}; then
+  cat "$BUILD/gpu_workloads_table.txt"
+fi
+
 echo
-echo "gpu_check: CUDA tests $TESTS; table in $BUILD/gpu_check_table.txt, raw timings in $BUILD/gpu_conv_bench.txt"
+echo "gpu_check: CUDA tests $TESTS; tables in $BUILD/gpu_check_table.txt and $BUILD/gpu_workloads_table.txt, raw" \
+  "timings in $BUILD/gpu_conv_bench.txt and $BUILD/dae_bench_*.txt"
 [[ $TESTS == passed ]] || fail "CUDA tests"
+[[ -z $BENCH_FAILED ]] || fail "training benchmarks: $BENCH_FAILED"
 echo "gpu_check: OK in ${SECONDS}s"

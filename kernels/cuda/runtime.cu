@@ -1,5 +1,7 @@
 #include "kernels/cuda/runtime.h"
 
+#include <vector>
+
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/cudnn_state.h"
 
@@ -156,6 +158,115 @@ void* cudnn_create(void*) {
   return nullptr;
 }
 void cudnn_destroy(void*) noexcept {}
+
+#endif
+
+// ---------------------------------------------------------------------------
+// CUDA graphs
+// ---------------------------------------------------------------------------
+
+#if DAE_CUDA_HARDWARE
+
+bool graph_capture_available(std::string* why_not) {
+  if (why_not != nullptr) why_not->clear();
+  return true;
+}
+
+void stream_begin_capture(void* stream) {
+  DAE_CUDA_CHECK(cudaStreamBeginCapture(as_stream(stream), cudaStreamCaptureModeGlobal));
+}
+
+void* stream_end_capture(void* stream) {
+  cudaGraph_t graph = nullptr;
+  const cudaError_t status = cudaStreamEndCapture(as_stream(stream), &graph);
+  if (status != cudaSuccess) {
+    (void)cudaGetLastError();
+    if (graph != nullptr) (void)cudaGraphDestroy(graph);
+    throw_cuda_error(status, "cudaStreamEndCapture (a call inside the captured region could not be captured)",
+                     __FILE__, __LINE__);
+  }
+  return graph;
+}
+
+void stream_abort_capture(void* stream) noexcept {
+  if (!stream_is_capturing(stream)) return;
+  cudaGraph_t graph = nullptr;
+  (void)cudaStreamEndCapture(as_stream(stream), &graph);
+  if (graph != nullptr) (void)cudaGraphDestroy(graph);
+  (void)cudaGetLastError();
+}
+
+bool stream_is_capturing(void* stream) noexcept {
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  if (cudaStreamIsCapturing(as_stream(stream), &status) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return false;
+  }
+  return status != cudaStreamCaptureStatusNone;
+}
+
+std::size_t graph_node_count(void* graph) {
+  std::size_t count = 0;
+  DAE_CUDA_CHECK(cudaGraphGetNodes(static_cast<cudaGraph_t>(graph), nullptr, &count));
+  return count;
+}
+
+std::size_t graph_alloc_node_count(void* graph) {
+  std::size_t count = graph_node_count(graph);
+  std::vector<cudaGraphNode_t> nodes(count);
+  if (count > 0) DAE_CUDA_CHECK(cudaGraphGetNodes(static_cast<cudaGraph_t>(graph), nodes.data(), &count));
+  std::size_t allocs = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    cudaGraphNodeType type{};
+    DAE_CUDA_CHECK(cudaGraphNodeGetType(nodes[i], &type));
+    if (type == cudaGraphNodeTypeMemAlloc) ++allocs;
+  }
+  return allocs;
+}
+
+void* graph_instantiate(void* graph) {
+  cudaGraphExec_t exec = nullptr;
+  // Auto-free: memory a library allocated inside the graph is released before the next replay.
+  DAE_CUDA_CHECK(
+      cudaGraphInstantiate(&exec, static_cast<cudaGraph_t>(graph), cudaGraphInstantiateFlagAutoFreeOnLaunch));
+  return exec;
+}
+
+void graph_launch(void* graph_exec, void* stream) {
+  DAE_CUDA_CHECK(cudaGraphLaunch(static_cast<cudaGraphExec_t>(graph_exec), as_stream(stream)));
+}
+
+void graph_destroy(void* graph) noexcept {
+  if (graph != nullptr) DAE_CUDA_CHECK_NOTHROW(cudaGraphDestroy(static_cast<cudaGraph_t>(graph)));
+}
+
+void graph_exec_destroy(void* graph_exec) noexcept {
+  if (graph_exec != nullptr) DAE_CUDA_CHECK_NOTHROW(cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(graph_exec)));
+}
+
+#else  // the CUDA emulator: launches run as they are issued, nothing records them
+
+namespace {
+const char* const kNoCaptureUnderEmulation =
+    "CUDA graphs need a real GPU: the CUDA emulator runs every launch as it is issued and cannot capture a "
+    "stream into a graph (build with -DDAE_CUDA=ON and run on a GPU)";
+[[noreturn]] void no_graphs() { throw DeviceError(kNoCaptureUnderEmulation); }
+}  // namespace
+
+bool graph_capture_available(std::string* why_not) {
+  if (why_not != nullptr) *why_not = kNoCaptureUnderEmulation;
+  return false;
+}
+void stream_begin_capture(void*) { no_graphs(); }
+void* stream_end_capture(void*) { no_graphs(); }
+void stream_abort_capture(void*) noexcept {}
+bool stream_is_capturing(void*) noexcept { return false; }
+std::size_t graph_node_count(void*) { no_graphs(); }
+std::size_t graph_alloc_node_count(void*) { no_graphs(); }
+void* graph_instantiate(void*) { no_graphs(); }
+void graph_launch(void*, void*) { no_graphs(); }
+void graph_destroy(void*) noexcept {}
+void graph_exec_destroy(void*) noexcept {}
 
 #endif
 

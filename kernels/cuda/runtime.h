@@ -49,6 +49,41 @@ void cublas_destroy(void* handle) noexcept;
 void* cudnn_create(void* stream);
 void cudnn_destroy(void* state) noexcept;
 
+// ---- CUDA graphs: record a stream's work once, replay it with one launch ---
+// Real CUDA only. Under the CUDA emulator, which runs every launch as it is
+// issued and keeps no record of it, graph_capture_available says why not,
+// stream_begin_capture and the graph calls throw dae::DeviceError with that
+// sentence, and the abort, query and destroy calls do nothing. Graphs and
+// executable graphs are cudaGraph_t and cudaGraphExec_t values carried as void*.
+
+// Whether this build can capture streams into graphs; *why_not gets one
+// sentence when not.
+bool graph_capture_available(std::string* why_not = nullptr);
+// Starts capturing `stream` in cudaStreamCaptureModeGlobal: from here until
+// stream_end_capture, work queued on it is recorded instead of run, and a
+// CUDA call that cannot be captured (cudaMalloc, a synchronisation, a
+// blocking copy) fails and invalidates the capture instead of running.
+void stream_begin_capture(void* stream);
+// Ends the capture of `stream` and returns the recorded graph. Throws
+// DeviceError when a call that cannot be captured invalidated the capture
+// (that call has failed with its own error first).
+void* stream_end_capture(void* stream);
+// Ends a capture that failed half-way and throws its graph away, so that
+// `stream` runs work again; does nothing when `stream` is not capturing.
+void stream_abort_capture(void* stream) noexcept;
+// Whether `stream` is being captured now (false when the query fails).
+bool stream_is_capturing(void* stream) noexcept;
+// Nodes of a graph: all of them, and the memory-allocation nodes among them
+// (left by a library that called cudaMallocAsync during the capture).
+std::size_t graph_node_count(void* graph);
+std::size_t graph_alloc_node_count(void* graph);
+// An executable graph made from `graph` (which may be destroyed afterwards).
+void* graph_instantiate(void* graph);
+// Queues one replay of `graph_exec` on `stream` (asynchronous, like a launch).
+void graph_launch(void* graph_exec, void* stream);
+void graph_destroy(void* graph) noexcept;
+void graph_exec_destroy(void* graph_exec) noexcept;
+
 // ---- Events, for timing work on a stream (benchmarks) ---------------------
 void* event_create();
 void event_destroy(void* event) noexcept;
