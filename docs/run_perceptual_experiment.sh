@@ -7,7 +7,7 @@
 #   docs/run_perceptual_experiment.sh [PATH/TO/dae] [VGG19_PTH] [OUT_DIR]
 #
 # Defaults: build/release/tools/dae, ../shared/data/vgg19_normalised_conv1_1-conv3_1.pth,
-# build/perceptual-experiment. Takes about 15-30 minutes on 2 cores.
+# build/perceptual-experiment. Takes about 30-45 minutes on 2 cores.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/..
@@ -25,11 +25,13 @@ layers=relu1_2,relu2_2,relu3_1
 common=(--data fashion-mnist --model dae-mnist --noise gaussian:sigma=0.3 --epochs 1 --batch 64 --lr 0.5
         --momentum 0.9 --seed 1 --log-every 20 --eval-limit 10000)
 "$dae" train "${common[@]}" --loss mse --out "$out/mse"
+# A control: the perceptual term also adds gradient, so does MSE alone catch up with a larger step?
+"$dae" train "${common[@]}" --loss mse --lr 1.0 --out "$out/mse-lr1"
 # The normalised VGG's features are large (its conv1_1 sees inputs x 255), so the
 # perceptual term is weighted down to the pixel term's scale at the start of training.
 "$dae" train "${common[@]}" --loss mse+perceptual --vgg "$vgg" --layers "$layers" --layer-weights 1,1,1 \
   --lambda-perc 0.001 --out "$out/mse-perceptual"
-for run in mse mse-perceptual; do
+for run in mse mse-lr1 mse-perceptual; do
   "$dae" eval --checkpoint "$out/$run/checkpoint.safetensors" --data fashion-mnist --noise gaussian:sigma=0.3 \
     --vgg "$vgg" --layers "$layers" --layer-weights 1,1,1 --json "$out/$run/eval.json" | tee "$out/$run/eval.txt"
 done
