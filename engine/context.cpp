@@ -23,6 +23,8 @@ namespace dae {
 
 namespace {
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+// Host memory kept for reuse at most; past it, freed blocks go back to the system.
+constexpr std::size_t kMaxCachedHostBytes = std::size_t(2) << 30;
 }  // namespace
 
 // Caching allocator for device memory: freed blocks go to a free list sorted
@@ -91,7 +93,7 @@ DeviceContext::DeviceContext(Device device) : device_(device), impl_(std::make_u
   if (device.is_cpu()) {
     DAE_CHECK(device.index == 0, DeviceError, "there is only one cpu device (got cpu:", device.index, ")");
     exec_.n_threads = std::max(1, omp_get_max_threads());
-    exec_.scratch = nullptr;  // host scratch comes straight from the heap, per thread
+    exec_.scratch = this;  // kernels' temporary buffers come from the same cache
     return;
   }
 #if DAE_WITH_CUDA
@@ -156,11 +158,34 @@ void* DeviceContext::cudnn() {
 void* DeviceContext::allocate(std::size_t bytes) {
   const std::size_t rounded = round_up(bytes == 0 ? 1 : bytes, device_.is_cpu() ? 64 : 512);
   if (device_.is_cpu()) {
-    void* ptr = std::aligned_alloc(64, rounded);
-    if (ptr == nullptr) throw std::bad_alloc();
-    impl_->note_alloc(rounded);
+    // The same cache as on the GPU: a training step frees and allocates the
+    // same sizes every step, and reusing a block avoids the page faults (and
+    // the kernel's zeroing) of fresh memory from the system.
     std::lock_guard<std::mutex> lock(impl_->mutex);
-    impl_->block_sizes[ptr] = rounded;
+    void* ptr = nullptr;
+    std::size_t size = rounded;
+    auto it = impl_->free_blocks.lower_bound(rounded);
+    if (it != impl_->free_blocks.end() && it->first <= rounded + rounded / 8) {
+      ptr = it->second;
+      size = it->first;
+      impl_->free_blocks.erase(it);
+      impl_->cached -= size;
+    } else {
+      ptr = std::aligned_alloc(64, rounded);
+      if (ptr == nullptr) {  // out of memory: give the cache back and try once more
+        for (auto& [cached_size, block] : impl_->free_blocks) {
+          (void)cached_size;
+          impl_->block_sizes.erase(block);
+          std::free(block);
+        }
+        impl_->free_blocks.clear();
+        impl_->cached = 0;
+        ptr = std::aligned_alloc(64, rounded);
+        if (ptr == nullptr) throw std::bad_alloc();
+      }
+    }
+    impl_->block_sizes[ptr] = size;
+    impl_->note_alloc(size);
     return ptr;
   }
 #if DAE_WITH_CUDA
@@ -209,7 +234,7 @@ void DeviceContext::deallocate(void* ptr, std::size_t) noexcept {
   if (it == impl_->block_sizes.end()) return;  // not ours: never cache (or free) a foreign pointer
   const std::size_t size = it->second;
   impl_->in_use.fetch_sub(size);
-  if (device_.is_cpu()) {
+  if (device_.is_cpu() && impl_->cached + size > kMaxCachedHostBytes) {
     impl_->block_sizes.erase(it);
     std::free(ptr);
     return;
