@@ -14,8 +14,12 @@
 
 #include <immintrin.h>
 
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2")
+#endif
 
 namespace dae::kernels::cpu {
 namespace {
@@ -132,7 +136,11 @@ constexpr NoiseTileOps kAvx2Ops = make_tile_ops<TwoBatches<Avx2Lanes>>("avx2");
 }  // namespace
 }  // namespace dae::kernels::cpu
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 namespace dae::kernels::cpu {
 const NoiseTileOps* noise_tiles_avx2() { return &kAvx2Ops; }

@@ -17,11 +17,17 @@
 // spurious and is silenced for the AVX-512 code of this file only.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f")
+#endif
 
 namespace dae::kernels::cpu {
 namespace {
@@ -136,7 +142,11 @@ constexpr NoiseTileOps kAvx512Ops = make_tile_ops<TwoBatches<Avx512Lanes>>("avx5
 }  // namespace
 }  // namespace dae::kernels::cpu
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 #pragma GCC diagnostic pop
 
 namespace dae::kernels::cpu {
