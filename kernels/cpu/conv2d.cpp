@@ -1,64 +1,33 @@
 #include "kernels/cpu/conv2d.h"
 
 #include <algorithm>
-#include <cstring>
-#include <vector>
 
 #include "kernels/cpu/conv_common.h"
-#include "kernels/cpu/elementwise.h"
-#include "kernels/cpu/gemm.h"
-#include "kernels/cpu/im2col.h"
 
 namespace dae::kernels::cpu {
 
-using detail::for_each_group;
-using detail::for_each_image;
-using detail::kWeightGradGroup;
-
+// Forward: the forward tap product of conv_common.h. A = weight viewed as
+// [out_channels, in_channels * kh * kw]; its columns are the taps in order.
 template <typename T>
 void conv2d_forward(const Exec& ex, const Conv2dShape& s, const T* x, const T* weight, const T* bias, T* y) {
-  const int k = s.in_channels * s.kernel_h * s.kernel_w;  // GEMM depth
-  const int hw_out = s.out_height * s.out_width;
-  const std::size_t in_image = std::size_t(s.in_channels) * s.in_height * s.in_width;
-  const std::size_t out_image = std::size_t(s.out_channels) * hw_out;
-  const bool identity = im2col_is_identity(s);
-  const std::size_t col_elems = identity ? 0 : std::size_t(k) * hw_out;
-
-  for_each_image<T>(ex, s.batch, col_elems, [&](int n, const Exec& inner, T* col) {
-    const T* x_n = x + n * in_image;
-    T* y_n = y + n * out_image;
-    if (!identity) im2col(s, x_n, col);
-    const T* b_matrix = identity ? x_n : col;
-    T beta = T(0);
-    if (bias != nullptr) {
-      for (int c = 0; c < s.out_channels; ++c) std::fill(y_n + std::size_t(c) * hw_out, y_n + std::size_t(c + 1) * hw_out, bias[c]);
-      beta = T(1);
-    }
-    // y_n[out_channels x hw_out] = weight[out_channels x k] * col[k x hw_out] (+ bias)
-    gemm<T>(inner, false, false, s.out_channels, hw_out, k, T(1), weight, k, b_matrix, hw_out, beta, y_n, hw_out);
-  });
+  const std::vector<detail::ConvTap> taps = detail::forward_taps(s);
+  const auto src = detail::PaddedSource<T>::make(x, s.batch, s.in_channels, s.in_height, s.in_width, s.stride, taps,
+                                                 s.out_height, s.out_width);
+  detail::ConvForwardProblem<T> p;
+  p.m_rows = s.out_channels;
+  p.k = int(taps.size());
+  p.taps = taps.data();
+  p.a = weight;
+  p.a_row_stride = p.k;
+  p.grid = {s.batch, s.out_height, s.out_width};
+  p.out = detail::nchw_out(y, s.out_channels, s.out_height, s.out_width);
+  p.bias = bias;
+  detail::run_forward_products<T>(ex, src, {p});
 }
 
 template <typename T>
 void conv2d_backward_data(const Exec& ex, const Conv2dShape& s, const T* grad_y, const T* weight, T* grad_x) {
-  const int k = s.in_channels * s.kernel_h * s.kernel_w;
-  const int hw_out = s.out_height * s.out_width;
-  const std::size_t in_image = std::size_t(s.in_channels) * s.in_height * s.in_width;
-  const std::size_t out_image = std::size_t(s.out_channels) * hw_out;
-  const bool identity = im2col_is_identity(s);
-  const std::size_t col_elems = identity ? 0 : std::size_t(k) * hw_out;
-
-  for_each_image<T>(ex, s.batch, col_elems, [&](int n, const Exec& inner, T* col) {
-    const T* gy_n = grad_y + n * out_image;
-    T* gx_n = grad_x + n * in_image;
-    // col[k x hw_out] = weight^T[k x out_channels] * grad_y_n[out_channels x hw_out]
-    T* target = identity ? gx_n : col;
-    gemm<T>(inner, true, false, k, hw_out, s.out_channels, T(1), weight, k, gy_n, hw_out, T(0), target, hw_out);
-    if (!identity) {
-      std::fill(gx_n, gx_n + in_image, T(0));
-      col2im_add(s, col, gx_n);
-    }
-  });
+  detail::conv_backward_data_taps<T>(ex, s, grad_y, weight, nullptr, grad_x);
 }
 
 template <typename T>
@@ -77,34 +46,19 @@ void bias_backward(const Exec& ex, int batch, int channels, int pixels, const T*
   }
 }
 
+// Weight gradient: the weight-gradient tap product, with grad_y as g and the
+// forward taps over x: grad_w[co][tap] = sum over the batch's pixels of
+// grad_y[co](pixel) * x_tap(pixel), summed in fixed pixel blocks (or, for
+// few taps or few output channels, as dot products; conv_common.h).
 template <typename T>
 void conv2d_backward_weight(const Exec& ex, const Conv2dShape& s, const T* x, const T* grad_y, T* grad_weight,
                             T* grad_bias) {
-  const int k = s.in_channels * s.kernel_h * s.kernel_w;
-  const int hw_out = s.out_height * s.out_width;
-  const std::size_t in_image = std::size_t(s.in_channels) * s.in_height * s.in_width;
-  const std::size_t out_image = std::size_t(s.out_channels) * hw_out;
-  const bool identity = im2col_is_identity(s);
-  const std::size_t col_elems = identity ? 0 : std::size_t(k) * hw_out;
-  const std::int64_t w_elems = s.weight_size();
-  const int n_groups = (s.batch + kWeightGradGroup - 1) / kWeightGradGroup;
-
-  std::vector<T> partial(n_groups > 1 ? std::size_t(n_groups) * w_elems : 0);
-  for_each_group<T>(ex, n_groups, col_elems, [&](int g, const Exec& inner, T* col) {
-    T* target = n_groups > 1 ? partial.data() + std::size_t(g) * w_elems : grad_weight;
-    const int first = g * kWeightGradGroup;
-    const int last = std::min(s.batch, first + kWeightGradGroup);
-    for (int n = first; n < last; ++n) {
-      const T* x_n = x + n * in_image;
-      if (!identity) im2col(s, x_n, col);
-      const T* b_matrix = identity ? x_n : col;
-      // grad_weight[out_channels x k] (+)= grad_y_n[out_channels x hw_out] * col^T[hw_out x k]
-      gemm<T>(inner, false, true, s.out_channels, k, hw_out, T(1), grad_y + n * out_image, hw_out, b_matrix,
-              hw_out, n == first ? T(0) : T(1), target, k);
-    }
-  });
-  if (n_groups > 1) detail::sum_partials(ex, partial, n_groups, w_elems, grad_weight);
-  if (grad_bias != nullptr) bias_backward<T>(ex, s.batch, s.out_channels, hw_out, grad_y, grad_bias);
+  const std::vector<detail::ConvTap> taps = detail::forward_taps(s);
+  const auto src = detail::PaddedSource<T>::make(x, s.batch, s.in_channels, s.in_height, s.in_width, s.stride, taps,
+                                                 s.out_height, s.out_width);
+  detail::run_weight_grad<T>(ex, src, taps, detail::PixelGrid{s.batch, s.out_height, s.out_width}, s.out_channels,
+                             grad_y, grad_weight);
+  if (grad_bias != nullptr) bias_backward<T>(ex, s.batch, s.out_channels, s.out_height * s.out_width, grad_y, grad_bias);
 }
 
 #define DAE_INSTANTIATE(T)                                                                                 \

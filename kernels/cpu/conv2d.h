@@ -1,7 +1,12 @@
 // 2-D convolution on the CPU (groups 1, zero padding), forward and backward.
-// Layouts are those of kernels/common/shapes.h (Conv2dShape). Each pass is
-// im2col + GEMM per image; images run in parallel when the batch has at
-// least as many images as threads, otherwise each GEMM is multithreaded.
+// Layouts are those of kernels/common/shapes.h (Conv2dShape). Every pass is
+// one matrix product over the whole batch (kernels/cpu/conv_common.h): the
+// input is copied, a chunk of images at a time, into a zero-padded layout
+// that the packed AVX-512 / AVX2 / portable GEMM reads without an im2col
+// matrix; stride 2 goes through space_to_depth, the strided backward-data
+// pass through sub-pixel classes, and 1 to 4 output channels (or few taps in
+// the weight gradient) through direct kernels (conv_direct.h). Results have
+// the same bits for any thread count.
 #pragma once
 
 #include "kernels/common/exec.h"
@@ -18,8 +23,10 @@ template <typename T>
 void conv2d_backward_data(const Exec& ex, const Conv2dShape& s, const T* grad_y, const T* weight, T* grad_x);
 
 // grad_weight = dL/dweight, grad_bias = dL/dbias (may be null). Overwrites
-// both. Deterministic: images are summed in fixed groups, groups in order,
-// so the bits do not depend on the thread count.
+// both. Deterministic: the pixels of the batch are summed in fixed blocks
+// (chunks of images, depth blocks within them) in order, and threads split
+// the weights, never the pixels, so the bits do not depend on the thread
+// count.
 template <typename T>
 void conv2d_backward_weight(const Exec& ex, const Conv2dShape& s, const T* x, const T* grad_y, T* grad_weight,
                             T* grad_bias);

@@ -3,10 +3,13 @@
 // weight is [in_channels, out_channels, kernel_h, kernel_w] as in PyTorch.
 //
 // A transposed convolution is the backward-data pass of the convolution
-// `s.as_conv()`, so each pass reuses the GEMM + im2col/col2im machinery:
-//   forward        col = W^T x,              y = col2im(col) + bias
-//   backward data  grad_x = W im2col(grad_y)                (a convolution)
-//   backward wt    grad_W = x im2col(grad_y)^T
+// `s.as_conv()`, so each pass is one of conv2d's (conv2d.h):
+//   forward        conv2d backward-data of as_conv() applied to x, + bias
+//                  (with stride 2: four sub-pixel products, one per output
+//                  parity class, no multiplications by inserted zeros)
+//   backward data  conv2d forward of as_conv() on grad_y
+//   backward wt    conv2d weight gradient of as_conv() (input grad_y, output
+//                  gradient x), whose layout is ours
 #pragma once
 
 #include "kernels/common/exec.h"

@@ -261,12 +261,17 @@ TEST_CASE("noise kernel: every path gives the scalar reference's bits, for any t
 
 TEST_CASE("noise kernel: corrupt() takes the widest supported path, the portable one under DAE_CPU_BASELINE=1",
           "[noise][reference]") {
-  const std::vector<NoiseIsa> isas = cpu::supported_noise_isas();
-  const char* baseline = std::getenv("DAE_CPU_BASELINE");
-  const bool forced = baseline != nullptr && std::string(baseline) == "1";
-  INFO("DAE_CPU_BASELINE " << (forced ? "= 1" : "unset") << ", widest supported path: "
-                           << cpu::noise_isa_name(isas.back()));
-  REQUIRE(cpu::best_noise_isa() == (forced ? NoiseIsa::kPortable : isas.back()));
+  std::vector<NoiseIsa> isas = cpu::supported_noise_isas();
+  const auto env_is_1 = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v != nullptr && std::string(v) == "1";
+  };
+  const bool baseline = env_is_1("DAE_CPU_BASELINE");
+  const bool no_avx512 = env_is_1("DAE_CPU_NO_AVX512");
+  if (no_avx512) std::erase(isas, NoiseIsa::kAvx512);
+  INFO("DAE_CPU_BASELINE " << (baseline ? "= 1" : "unset") << ", DAE_CPU_NO_AVX512 " << (no_avx512 ? "= 1" : "unset")
+                           << ", widest allowed path: " << cpu::noise_isa_name(isas.back()));
+  REQUIRE(cpu::best_noise_isa() == (baseline ? NoiseIsa::kPortable : isas.back()));
 }
 
 // The tile functions of each path, called directly with block indices near
