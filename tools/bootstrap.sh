@@ -71,6 +71,13 @@ if [ "$mode" = test ]; then
   (cd "$root/build/release" && ctest --output-on-failure -j "$jobs" -R "^unit:")
   echo "== benchmarks, quick mode (they run; the figures mean nothing here)"
   "$root/tools/run_benchmarks.sh" "$root/build/emu" --quick
+  echo "== bench/compare_torch.py, quick mode (proves the side-by-side script runs; exit 77: no torch)"
+  torch_python=$(sed -n 's/^DAE_TORCH_PYTHON:FILEPATH=//p' "$root/build/emu/CMakeCache.txt")
+  if [ -n "$torch_python" ]; then
+    "$torch_python" "$root/bench/compare_torch.py" --build "$root/build/emu" --quick --threads "$jobs"
+  else
+    echo "SKIP: no python3 with torch"
+  fi
   configure_and_build build/asan --target dae_unit_tests --target dae_op_tests \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAE_CUDA=OFF -DDAE_SANITIZE=address,undefined
   echo "== tests: unit tests under AddressSanitizer + UBSan"

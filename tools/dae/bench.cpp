@@ -63,12 +63,13 @@ struct BenchOptions {
   bool cuda_graph = false;
 };
 
-// Resident-set high-water mark of this process, from /proc (0 when unavailable).
-std::size_t peak_rss_bytes() {
+// A line of /proc/self/status in bytes ("VmHWM:" the resident-set
+// high-water mark, "VmRSS:" the resident set now); 0 when unavailable.
+std::size_t proc_status_bytes(const std::string& field) {
   std::ifstream status("/proc/self/status");
   std::string key;
   while (status >> key) {
-    if (key == "VmHWM:") {
+    if (key == field) {
       std::size_t kb = 0;
       status >> kb;
       return kb * 1024;
@@ -76,6 +77,17 @@ std::size_t peak_rss_bytes() {
     std::getline(status, key);
   }
   return 0;
+}
+
+// Resets VmHWM to the current resident set (Linux: clear_refs 5), so that
+// the growth of the resident set over the steps can be read as VmHWM - VmRSS
+// before; bench/compare_torch.py reads PyTorch's the same way.
+// False when the kernel does not allow it.
+bool reset_rss_peak() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  clear.flush();
+  return bool(clear);
 }
 
 void run_bench(const BenchOptions& o) {
@@ -138,6 +150,11 @@ void run_bench(const BenchOptions& o) {
   auto elapsed_ms = [](std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   };
+  // The resident set's growth is counted from before the first step: it
+  // includes the gradients, momentum buffers and whatever the allocator's
+  // cache keeps, as PyTorch's counted the same way does (compare_torch.py).
+  const bool rss_peak_reset = reset_rss_peak();
+  const std::size_t rss_before = proc_status_bytes("VmRSS:");
   for (int k = 0; k < o.warmup; ++k) step(k);
   ctx.reset_peak();
   const std::size_t in_use_before = ctx.bytes_in_use();
@@ -254,7 +271,9 @@ void run_bench(const BenchOptions& o) {
   std::printf("step_ms_median %.3f\n", median);
   std::printf("step_ms_max %.3f\n", ms.back());
   std::printf("peak_step_bytes %zu\n", ctx.peak_bytes_in_use() - std::min(in_use_before, ctx.peak_bytes_in_use()));
-  std::printf("peak_rss_bytes %zu\n", peak_rss_bytes());
+  const std::size_t rss_peak = proc_status_bytes("VmHWM:");
+  std::printf("peak_rss_bytes %zu\n", rss_peak);
+  if (rss_peak_reset && rss_peak > 0) std::printf("step_rss_growth_bytes %zu\n", rss_peak - std::min(rss_before, rss_peak));
   std::printf("images_per_s %.2f\n", double(batch) * 1000.0 / median);
 }
 
