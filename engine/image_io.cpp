@@ -2,12 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "engine/atomic_file.h"
 #include "engine/errors.h"
 
 #define STBI_MAX_DIMENSIONS 16384
+// Only the formats the documentation lists (less decoder code facing hostile files).
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
+#define STBI_ONLY_PNM
+#define STBI_ONLY_TGA
 #define STBI_NO_STDIO
 #define STBI_FAILURE_USERMSG
 #define STB_IMAGE_IMPLEMENTATION
@@ -31,6 +38,27 @@
 namespace dae {
 
 namespace {
+// stb_image sizes its buffer for a PNG's compressed data from each IDAT
+// chunk's length field before reading it, so a header claiming gigabytes
+// would be an allocation attempt: every chunk must lie inside the file.
+void check_png_chunks(std::string_view bytes, const std::string& source) {
+  static constexpr unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (bytes.size() < 8 || std::memcmp(bytes.data(), kSignature, 8) != 0) return;  // not a PNG
+  auto be32 = [&](std::size_t at) {
+    const auto* b = reinterpret_cast<const unsigned char*>(bytes.data()) + at;
+    return (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) | b[3];
+  };
+  std::size_t at = 8;
+  while (at + 8 <= bytes.size()) {
+    const std::uint64_t length = be32(at);
+    const std::string type(bytes.substr(at + 4, 4));
+    DAE_CHECK(length + 12 <= bytes.size() - at, FileError, "'", source, "' is a damaged PNG: its chunk '", type,
+              "' at byte ", at, " claims ", length, " bytes, past the end of the ", bytes.size(), "-byte file");
+    if (type == "IEND") return;
+    at += 12 + length;
+  }
+}
+
 // Reads the header: size and channels, bounded before anything is decoded.
 void read_header(std::string_view bytes, const std::string& source, int* w, int* h, int* file_channels) {
   DAE_CHECK(!bytes.empty(), FileError, "'", source, "' is empty, not an image");
@@ -68,6 +96,13 @@ Image decode_image(std::string_view bytes, const std::string& source, int want_c
   DAE_CHECK(w > 0 && h > 0 && w <= kMaxImageSide && h <= kMaxImageSide && (long long)w * h <= kMaxImagePixels,
             FileError, "'", source, "' claims ", w, "x", h, " pixels, more than the ", kMaxImageSide, "x",
             kMaxImageSide, " / ", kMaxImagePixels, "-pixel limit");
+  // stb_image 2.27 reads 16-bit PGM/PPM samples in the wrong byte order and,
+  // asked for another channel count, converts them with its 8-bit routine,
+  // reading past the end of its buffer: such files are refused.
+  const bool pnm = bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6');
+  DAE_CHECK(!(pnm && stbi_is_16_bit_from_memory(data, len)), FileError, "'", source,
+            "' is a 16-bit PGM/PPM file, which is not supported (convert it to 8 bits or to PNG)");
+  check_png_chunks(bytes, source);
   const int channels = want_channels != 0 ? want_channels : (file_channels <= 2 ? 1 : 3);
   int got_w = 0, got_h = 0, got_c = 0;
   stbi_uc* decoded = stbi_load_from_memory(data, len, &got_w, &got_h, &got_c, channels);
