@@ -32,22 +32,32 @@ double sum_range(std::int64_t begin, std::int64_t end, const Term& term) {
 }
 }  // namespace detail
 
-// sum_{i < n} term(i), where term(i) returns a double. `visit(i)` style side
-// effects inside term (writing a gradient) are allowed: every i is visited once.
-template <typename Term>
-double chunked_sum(const Exec& ex, std::int64_t n, const Term& term) {
+// The chunking of chunked_sum with the sum of each chunk left to
+// range_sum(begin, end), which must give detail::sum_range's result for its
+// terms (a hand-vectorized loop with the same lanes and the same order).
+template <typename RangeSum>
+double chunked_range_sum(const Exec& ex, std::int64_t n, const RangeSum& range_sum) {
   if (n <= 0) return 0.0;
   const std::int64_t n_chunks = (n + kReductionChunk - 1) / kReductionChunk;
-  if (n_chunks == 1) return detail::sum_range(0, n, term);
+  if (n_chunks == 1) return range_sum(std::int64_t(0), n);
   std::vector<double> partial(static_cast<std::size_t>(n_chunks));
 #pragma omp parallel for schedule(static) num_threads(threads_for(ex, n))
   for (std::int64_t c = 0; c < n_chunks; ++c) {
     const std::int64_t begin = c * kReductionChunk;
-    partial[std::size_t(c)] = detail::sum_range(begin, std::min(begin + kReductionChunk, n), term);
+    partial[std::size_t(c)] = range_sum(begin, std::min(begin + kReductionChunk, n));
   }
   double total = 0.0;
   for (double p : partial) total += p;
   return total;
+}
+
+// sum_{i < n} term(i), where term(i) returns a double. `visit(i)` style side
+// effects inside term (writing a gradient) are allowed: every i is visited once.
+template <typename Term>
+double chunked_sum(const Exec& ex, std::int64_t n, const Term& term) {
+  return chunked_range_sum(ex, n, [&](std::int64_t begin, std::int64_t end) {
+    return detail::sum_range(begin, end, term);
+  });
 }
 
 }  // namespace dae::kernels::cpu

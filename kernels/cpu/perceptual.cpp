@@ -44,11 +44,42 @@ void channel_map_backward(const Exec& ex, const ChannelMapParams& p, const float
   }
 }
 
+namespace {
+// The unweighted case of feature_distance over [begin, end) with the gradient
+// written: the terms of the general path (w = 1 makes 2 scale * w * d equal
+// 2 scale * d and w * d * d equal d * d, exactly) in sum_range's lanes and
+// order, in a shape the compiler vectorizes: the same bits, several times faster.
+double unweighted_distance_range(const float* a, const float* b, float two_scale, float* grad, std::int64_t begin,
+                                 std::int64_t end) {
+  double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::int64_t i = begin;
+  for (; i + 8 <= end; i += 8) {
+    float d[8];
+    for (int l = 0; l < 8; ++l) d[l] = a[i + l] - b[i + l];
+    for (int l = 0; l < 8; ++l) grad[i + l] = two_scale * d[l];
+    for (int l = 0; l < 8; ++l) lane[l] += double(d[l]) * double(d[l]);
+  }
+  for (int l = 0; i < end; ++i, ++l) {
+    const float d = a[i] - b[i];
+    grad[i] = two_scale * d;
+    lane[l] += double(d) * double(d);
+  }
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+}  // namespace
+
 void feature_distance(const Exec& ex, const FeatureDistanceShape& s, const float* a, const float* b,
                       const float* weight_map, float scale, float* value, float* grad_a) {
   const std::int64_t n = s.size();
   const std::int64_t image = std::int64_t(s.channels) * s.pixels;
   const float two_scale = 2.0f * scale;
+  if (weight_map == nullptr && grad_a != nullptr) {
+    const double total = chunked_range_sum(ex, n, [=](std::int64_t begin, std::int64_t end) {
+      return unweighted_distance_range(a, b, two_scale, grad_a, begin, end);
+    });
+    value[0] = float(double(scale) * total);
+    return;
+  }
   const double total = chunked_sum(ex, n, [=](std::int64_t i) {
     const float w = weight_map == nullptr ? 1.0f : weight_map[(i / image) * s.pixels + i % s.pixels];
     const float d = a[i] - b[i];
