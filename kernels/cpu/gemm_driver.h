@@ -217,14 +217,28 @@ struct ForwardAdapter {
   static constexpr int MR = P::kMR, NR = P::kNR;
   static constexpr bool kStaticA = true;  // A is the weights
   static constexpr bool kStageC = true;   // scattered output: sum depth blocks in a staging panel
+  // Compact columns: the grid's pixels only, for grids whose rows are whole
+  // runs of 16 pixels. Every 16 consecutive columns then lie in one row, a
+  // contiguous stretch of the padded layout, so packing B is still one copy
+  // per 16 columns and depth row, and no padding position is multiplied
+  // (a 16 x 16 grid with 1-pixel margins computes 324 positions for 256
+  // pixels otherwise). Only the packed path supports it (B read in place
+  // needs the positions).
+  static constexpr int kRun = 16;
   const ConvForwardProblem<T>& p;
   std::vector<std::int64_t> tap_off;
+  bool compact = false;
 
-  explicit ForwardAdapter(const ConvForwardProblem<T>& problem)
-      : p(problem), tap_off(tap_offsets(problem.taps, problem.k, problem.in)) {}
+  explicit ForwardAdapter(const ConvForwardProblem<T>& problem, bool compact_columns = false)
+      : p(problem), tap_off(tap_offsets(problem.taps, problem.k, problem.in)),
+        compact(compact_columns && NR % kRun == 0 && problem.grid.width % kRun == 0) {}
   int m() const { return p.m_rows; }
-  // Columns: every position of the padded layout up to the last pixel.
-  std::int64_t n() const { return p.in.position(p.grid.batch - 1, p.grid.height - 1, p.grid.width - 1) + 1; }
+  // Columns: every position of the padded layout up to the last pixel, or
+  // (compact) every pixel of the grid.
+  std::int64_t n() const {
+    if (compact) return std::int64_t(p.grid.batch) * p.grid.height * p.grid.width;
+    return p.in.position(p.grid.batch - 1, p.grid.height - 1, p.grid.width - 1) + 1;
+  }
   int k() const { return p.k; }
   T* out() const { return p.out.data; }
   std::int64_t row_stride() const { return p.out.channel_stride; }
@@ -235,7 +249,26 @@ struct ForwardAdapter {
   // input: the panel is packed one depth row at a time, each a single
   // stretch of memory (padding columns are computed and dropped anyway).
   void pack_b_panel(std::int64_t jc, int nc, std::int64_t p0, int kc, T* dst) const {
-    P::pack_forward_b(p.in.data + jc, tap_off.data() + p0, kc, int(ceil_div(nc, NR)), dst);
+    if (!compact) {
+      P::pack_forward_b(p.in.data + jc, tap_off.data() + p0, kc, int(ceil_div(nc, NR)), dst);
+      return;
+    }
+    // Sliver s, run v: pixels j .. j + 15 of one row, at position(pixel j) + l.
+    const std::int64_t plane = std::int64_t(p.grid.height) * p.grid.width;
+    const int slivers = int(ceil_div(nc, NR));
+    for (int s = 0; s < slivers; ++s) {
+      for (int v = 0; v < NR / kRun; ++v) {
+        const std::int64_t j = jc + std::int64_t(s) * NR + v * kRun;
+        T* out = dst + std::size_t(s) * kc * NR + v * kRun;
+        if (j >= jc + nc) {
+          for (int q = 0; q < kc; ++q) std::fill(out + std::size_t(q) * NR, out + std::size_t(q) * NR + kRun, T(0));
+          continue;
+        }
+        const std::int64_t rest = j % plane;
+        const T* base = p.in.data + p.in.position(int(j / plane), int(rest / p.grid.width), int(rest % p.grid.width));
+        for (int q = 0; q < kc; ++q) std::memcpy(out + std::size_t(q) * NR, base + tap_off[p0 + q], kRun * sizeof(T));
+      }
+    }
   }
 
   void pack_a(int i0, int mr, std::int64_t p0, int kc, T* dst) const {
@@ -248,6 +281,27 @@ struct ForwardAdapter {
   // Lane l is column j0 + l: a pixel of the grid (stored), or padding (dropped).
   // The position is decoded once and then stepped along.
   void column_map(std::int64_t j0, int nr, ColumnMap<NR>& map) const {
+    if (compact) {
+      const std::int64_t plane = std::int64_t(p.grid.height) * p.grid.width;
+      std::int64_t n = j0 / plane;
+      const std::int64_t rest = j0 % plane;
+      int y = int(rest / p.grid.width), x = int(rest % p.grid.width);
+      for (int l = 0; l < NR; ++l) {
+        map.offset[l] = l < nr && n < p.grid.batch
+                            ? n * p.out.image_stride + std::int64_t(y * p.out.y_step + p.out.y_offset) * p.out.row_stride +
+                                  std::int64_t(x) * p.out.x_step + p.out.x_offset
+                            : -1;
+        if (++x == p.grid.width) {
+          x = 0;
+          if (++y == p.grid.height) {
+            y = 0;
+            ++n;
+          }
+        }
+      }
+      map.build_segments();
+      return;
+    }
     const std::int64_t image = p.in.image_pitch();
     std::int64_t n = j0 / image;
     const std::int64_t rest = j0 % image;
@@ -589,7 +643,7 @@ void run_conv_forward(const ConvForwardProblem<typename P::T>& p, int part, int 
       return;
     }
   }
-  run_part<P>(ForwardAdapter<P>(p), part, n_parts);
+  run_part<P>(ForwardAdapter<P>(p, /*compact_columns=*/true), part, n_parts);
 }
 template <class P>
 void run_conv_weight_grad(const ConvWeightGradProblem<typename P::T>& p, int part, int n_parts) {

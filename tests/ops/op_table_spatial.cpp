@@ -144,6 +144,16 @@ std::vector<OpCase> conv2d_cases() {
         .stride = 1, .padding = 1}, {.weight_grad = false}},
       {{.batch = 2, .in_channels = 3, .out_channels = 5, .in_height = 7, .in_width = 7, .kernel_h = 3, .kernel_w = 3,
         .stride = 2, .padding = 1}, {.input_grad = false}},
+      // More than 64 output rows (the packed GEMM path on every CPU) over grids
+      // whose rows are whole runs of 16 pixels (its compact columns): forward
+      // (72 outputs, 16 wide), backward-data (72 inputs, 32 wide), and a
+      // stride-2 forward to 16 wide.
+      {{.batch = 2, .in_channels = 8, .out_channels = 72, .in_height = 5, .in_width = 16, .kernel_h = 3,
+        .kernel_w = 3, .stride = 1, .padding = 1}, {}},
+      {{.batch = 3, .in_channels = 72, .out_channels = 8, .in_height = 3, .in_width = 32, .kernel_h = 3,
+        .kernel_w = 3, .stride = 1, .padding = 1}, {}},
+      {{.batch = 1, .in_channels = 4, .out_channels = 70, .in_height = 6, .in_width = 32, .kernel_h = 3,
+        .kernel_w = 3, .stride = 2, .padding = 1}, {.has_bias = false}},
   };
   for (const auto& [shape, options] : extra) cases.push_back(conv2d_case(shape, options));
   return cases;
@@ -228,6 +238,9 @@ std::vector<OpCase> conv_transpose2d_cases() {
         .kernel_w = 3, .stride = 2, .padding = 1}, {.weight_grad = false}},
       {{.batch = 2, .in_channels = 4, .out_channels = 3, .in_height = 5, .in_width = 4, .kernel_h = 3,
         .kernel_w = 3, .stride = 1, .padding = 1}, {.input_grad = false}},
+      // 72 outputs from 16-wide inputs: each output phase is a 16-wide grid (packed, compact columns).
+      {{.batch = 2, .in_channels = 8, .out_channels = 72, .in_height = 3, .in_width = 16, .kernel_h = 4,
+        .kernel_w = 4, .stride = 2, .padding = 1}, {}},
   };
   for (const auto& [shape, options] : extra) cases.push_back(conv_transpose2d_case(shape, options));
   return cases;
