@@ -2,7 +2,7 @@
 """Our engine against PyTorch, side by side, on the CPU: one invocation, one table.
 
   python3 bench/compare_torch.py --build BUILD [--threads 2] [--rounds 3] [--quick]
-                                 [--only w1,w2,conv,noise,loss] [--json FILE]
+                                 [--only w1,w2,conv,noise,loss] [--json FILE] [--markdown FILE]
 
 BUILD is a build folder configured with -DDAE_BUILD_BENCH=ON (tools/dae and
 bench/dae_bench_* in it). Every row runs ours and PyTorch alternately
@@ -220,6 +220,24 @@ def print_table(rows):
               f"{f(r.get('ceiling')):>9} {f(frac * 100 if frac else None, 0) + ('%' if frac else ''):>10}")
 
 
+def markdown_table(rows, memory):
+    """The table as Markdown (docs/performance.md pastes it)."""
+    def f(v, d=1):
+        return f"{v:.{d}f}" if v is not None else "n/a"
+    lines = ["| row | ours | PyTorch | ours / PyTorch | unit | ceiling | of ceiling |",
+             "|---|---:|---:|---:|---|---:|---:|"]
+    for r in rows:
+        ratio = r["ours"] / r["torch"] if r["ours"] and r["torch"] else None
+        frac = r["ours_rate"] / r["ceiling"] if r.get("ours_rate") and r.get("ceiling") else None
+        lines.append(f"| {r['row']} | {f(r['ours'])} | {f(r['torch'])} | {f(ratio, 2)} | {r['unit']} | "
+                     f"{f(r.get('ceiling'))} | {f(frac * 100, 0) + '%' if frac else 'n/a'} |")
+    for m in memory:
+        lines.append(f"| {m['workload']} resident-set growth | {m['ours_rss_growth'] / 2**20:.1f} | "
+                     f"{m['torch_rss_growth'] / 2**20:.1f} | "
+                     f"{m['ours_rss_growth'] / max(m['torch_rss_growth'], 1):.2f} | MiB | | |")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", required=True, help="a build folder with -DDAE_BUILD_BENCH=ON")
@@ -228,6 +246,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="one short round of everything (a smoke test)")
     ap.add_argument("--only", default="w1,w2,conv,noise,loss")
     ap.add_argument("--json", default="", help="also write the rows as JSON (for bench/roofline.py)")
+    ap.add_argument("--markdown", default="", help="also write the table as Markdown")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     groups = set(args.only.split(","))
@@ -325,6 +344,9 @@ def main():
         print(f"{m['workload']} step, resident-set growth: ours {m['ours_rss_growth'] / 2**20:.1f} MiB "
               f"(allocator peak {m['ours_allocator_peak'] / 2**20:.1f} MiB), "
               f"PyTorch {m['torch_rss_growth'] / 2**20:.1f} MiB")
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(markdown_table(rows, memory))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"threads": args.threads, "fma_peak": peak, "copy_gbs": copies[0] if copies else None,  # the noise group's 403 MB copy first
