@@ -192,8 +192,16 @@ void run_weight_grad(const Exec& ex, const PaddedSource<T>& src, const std::vect
     // g copied into the input's padded layout: the pixel (n, y, x) of both
     // at the same position, zero elsewhere. Threads split the rows of g when
     // there are enough (each pads only its rows of g), else the taps (each
-    // pads only the input channels its taps read).
-    const PaddedSource<T> g_src(g, src.batch, m_rows, grid.height, grid.width, 1, src.layout, src.chunk);
+    // pads only the input channels its taps read). A chunk holds as many
+    // images as fit about kChunkFloats with all rows of g padded too, so the
+    // pads are read back from L2 rather than memory; it depends only on the
+    // shapes (the chunk sums' order must not follow the thread count).
+    const std::int64_t padded_per_image = (std::int64_t(m_rows) + std::int64_t(src.channels) * src.n_sub()) *
+                                          src.layout.block();
+    const PaddedSource<T> src_chunks =
+        src.with_chunk(int(std::clamp<std::int64_t>(kChunkFloats / padded_per_image, 1, src.chunk)));
+    const int dot_chunks = src_chunks.n_chunks();
+    const PaddedSource<T> g_src(g, src.batch, m_rows, grid.height, grid.width, 1, src.layout, src_chunks.chunk);
     const ConvDirectOps<T>& direct = conv_direct_ops<T>();
     const bool split_rows = m_rows >= 8 * threads;
     on_threads(threads, threads, [&](int t) {
@@ -212,15 +220,15 @@ void run_weight_grad(const Exec& ex, const PaddedSource<T>& src, const std::vect
         c1 = std::max(c1, taps[std::size_t(j)].plane / src.n_sub() + 1);
       }
       const Exec heap;
-      ScratchBuffer x_buffer(heap, sizeof(T) * src.buffer_floats(c0, c1));
+      ScratchBuffer x_buffer(heap, sizeof(T) * src_chunks.buffer_floats(c0, c1));
       ScratchBuffer g_buffer(heap, sizeof(T) * g_src.buffer_floats(m0, m1));
-      for (int chunk = 0; chunk < n_chunks; ++chunk) {
-        const int n0 = chunk * src.chunk, count = std::min(src.chunk, src.batch - n0);
+      for (int chunk = 0; chunk < dot_chunks; ++chunk) {
+        const int n0 = chunk * src_chunks.chunk, count = std::min(src_chunks.chunk, src.batch - n0);
         DotWeightGradProblem<T> p;
         p.m_rows = m1 - m0;
         p.k = t1 - t0;
         p.taps = taps.data() + t0;
-        p.in = src.pad(n0, count, c0, c1, x_buffer.as<T>());
+        p.in = src_chunks.pad(n0, count, c0, c1, x_buffer.as<T>());
         p.g = g_src.pad(n0, count, m0, m1, g_buffer.as<T>()).data;
         p.g_plane_stride = g_src.plane_stride();
         p.g_row_stride_c = k;
