@@ -16,7 +16,8 @@ ceiling the row is measured against with the fraction of it we reach:
       (W1: 93 MFLOP per image, W2: 6.5 GFLOP per image) times images/s;
   memory-bound rows (noise, loss reductions): GB/s, counting the bytes each
       kernel must read and write, against a plain memory copy of the same size
-      (dae_bench_cpu's copy row, timed in the same run).
+      (for a noise row, the copy dae_bench_cpu times between that row's own
+      iterations; for the loss rows, dae_bench_loss's copy row).
 
 Rows:
   w1, w2     `dae bench --workload w1|w2` vs the PyTorch twin of the step
@@ -318,8 +319,11 @@ def main():
         copy = median([r["BM_copy"]["GB/s"] for r in ours_runs])  # this program's counters are in GB/s
         for name, values in torch_runs.items():
             o = median([r[f"BM_noise/{name}"]["GB/s"] for r in ours_runs])
+            # The ceiling of a noise row is the copy timed between its own
+            # iterations (dae_bench_cpu's copy_GB/s), in the same seconds.
+            paired = median([r[f"BM_noise/{name}"]["copy_GB/s"] for r in ours_runs])
             rows.append({"row": f"noise {name}", "unit": "GB/s", "ours": o, "torch": median(values), "ours_rate": o,
-                         "ceiling": copy, "kind": "memory", "flop_per_byte": None})
+                         "ceiling": paired, "kind": "memory", "flop_per_byte": None})
         del x
         copies.append(copy)
         print(f"noise: copy {copy:.1f} GB/s", flush=True)

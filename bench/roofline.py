@@ -8,7 +8,8 @@ traffic if every operand moves once), y is GFLOP/s; the roof is
 min(FMA peak, intensity x copy bandwidth), both measured in the same run.
 Each convolution pass is one point (ours filled, PyTorch hollow), coloured
 by pass. Right: the memory-bound rows (noise models, the perceptual
-reduction) as GB/s against the copy bandwidth, ours beside PyTorch.
+reduction) as GB/s, ours beside PyTorch, each with its ceiling (a bar: the
+copy of the same size measured with it).
 """
 import json
 import sys
@@ -65,11 +66,10 @@ def main():
     bx.barh([p + 0.2 for p in pos], [r["ours"] or 0 for r in memory], height=0.4, label="ours", color="tab:blue")
     bx.barh([p - 0.2 for p in pos], [r["torch"] or 0 for r in memory], height=0.4, label="PyTorch",
             color="tab:gray")
-    ceilings = {r["ceiling"] for r in memory if r.get("ceiling")}
-    for c in sorted(ceilings):
-        bx.axvline(c, color="black", lw=0.8, ls=":")
-    if ceilings:
-        bx.annotate("copy of the same size", (max(ceilings), len(memory) - 0.4), fontsize=8, ha="right")
+    for p, r in zip(pos, memory):  # each row's ceiling: a copy of the same size, timed with it
+        if r.get("ceiling"):
+            bx.plot([r["ceiling"]] * 2, [p - 0.45, p + 0.45], color="black", lw=1.2)
+    bx.plot([], [], color="black", lw=1.2, label="copy of the same size")
     bx.set_yticks(list(pos))
     bx.set_yticklabels(names, fontsize=8)
     bx.set_xlabel("GB/s (bytes each kernel must read and write)")
