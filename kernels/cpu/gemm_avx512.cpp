@@ -363,6 +363,9 @@ void pack_wgrad_a(const ConvWeightGradProblem<float>& p, int i0, int mr, std::in
 struct Avx512Policy {
   using T = float;
   static constexpr int kMR = detail::kMR, kNR = detail::kNR;
+  // Cache blocks KC (depth), MC (rows of A) and NC (columns of B), see
+  // gemm_driver.h; -DDAE_BLOCKS=KC,MC,NC (and -DDAE_DIRECT_ROWS=R below)
+  // override them when tuning for another CPU.
 #ifndef DAE_BLOCKS
 #define DAE_BLOCKS 256, 128, 576
 #endif
