@@ -62,6 +62,7 @@ struct ConvDirectOps {
 template <typename T>
 const ConvDirectOps<T>& conv_direct_ops_portable();
 const ConvDirectOps<float>* conv_direct_ops_avx512();  // null where the compiler cannot target it
+const ConvDirectOps<float>* conv_direct_ops_avx2();    // likewise
 
 // The widest implementation this CPU runs (as gemm_ops()).
 template <typename T>

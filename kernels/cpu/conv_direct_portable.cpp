@@ -91,6 +91,7 @@ template <>
 const ConvDirectOps<float>& conv_direct_ops<float>() {
   static const ConvDirectOps<float>* const ops = [] {
     if (cpu_features().avx512f && conv_direct_ops_avx512() != nullptr) return conv_direct_ops_avx512();
+    if (cpu_features().avx2_fma && conv_direct_ops_avx2() != nullptr) return conv_direct_ops_avx2();
     return &kPortableFloat;
   }();
   return *ops;
