@@ -6,6 +6,7 @@
 #include "kernels/cpu/gemm_driver.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "kernels/common/macros.h"
 
@@ -14,6 +15,75 @@
 
 namespace dae::kernels::cpu::detail {
 namespace {
+
+// ---- the store of a tile held in memory --------------------------------------------
+//
+// Row r of the tile (16 floats at tile + 16 r) goes through the column map
+// run by run: a run of stride 1 is stored 8 lanes at a time, then 4, then
+// one by one (no masked stores: they are slow on some CPUs), a run of stride
+// 2 lane by lane. Each element gets the arithmetic of the register path:
+// C = acc + bias (+ beta C) on the first depth block, C += acc after it.
+
+__attribute__((target("avx2,fma"), always_inline)) inline __m256 store_value8(__m256 v, const float* c,
+                                                                             const TileDest<float, 16>& d,
+                                                                             float bias) {
+  if (d.first) {
+    v = _mm256_add_ps(v, _mm256_set1_ps(bias));
+    if (d.beta != 0.0f) v = _mm256_fmadd_ps(_mm256_set1_ps(d.beta), _mm256_loadu_ps(c), v);
+    return v;
+  }
+  return _mm256_add_ps(_mm256_loadu_ps(c), v);
+}
+__attribute__((target("avx2,fma"), always_inline)) inline __m128 store_value4(__m128 v, const float* c,
+                                                                             const TileDest<float, 16>& d,
+                                                                             float bias) {
+  if (d.first) {
+    v = _mm_add_ps(v, _mm_set1_ps(bias));
+    if (d.beta != 0.0f) v = _mm_fmadd_ps(_mm_set1_ps(d.beta), _mm_loadu_ps(c), v);
+    return v;
+  }
+  return _mm_add_ps(_mm_loadu_ps(c), v);
+}
+__attribute__((target("avx2,fma"), always_inline)) inline float store_value1(float v, const float* c,
+                                                                            const TileDest<float, 16>& d,
+                                                                            float bias) {
+  if (d.first) {
+    v += bias;
+    if (d.beta != 0.0f) v = std::fma(d.beta, *c, v);
+    return v;
+  }
+  return *c + v;
+}
+
+template <int MR>
+__attribute__((target("avx2,fma"))) void store_tile_avx2(const float* tile, const TileDest<float, 16>& d) {
+  const ColumnMap<16>& map = *d.map;
+  if (map.n_segments < 0) {
+    store_tile_scalar<float, MR, 16>(tile, d);
+    return;
+  }
+  for (int r = 0; r < d.rows; ++r) {
+    float* row = d.data + r * d.row_stride;
+    const float* t = tile + r * 16;
+    const float bias = d.first && d.bias != nullptr ? d.bias[r] : 0.0f;
+    for (int s = 0; s < map.n_segments; ++s) {
+      const Segment& seg = map.segment[s];
+      int l = __builtin_ctzll(seg.lanes);
+      const int end = l + __builtin_popcountll(seg.lanes);
+      float* base = row + seg.base;
+      if (seg.stride == 1) {
+        for (; l + 8 <= end; l += 8) _mm256_storeu_ps(base + l, store_value8(_mm256_loadu_ps(t + l), base + l, d, bias));
+        if (l + 4 <= end) {
+          _mm_storeu_ps(base + l, store_value4(_mm_loadu_ps(t + l), base + l, d, bias));
+          l += 4;
+        }
+        for (; l < end; ++l) base[l] = store_value1(t[l], base + l, d, bias);
+      } else {
+        for (; l < end; ++l) base[2 * l] = store_value1(t[l], base + 2 * l, d, bias);
+      }
+    }
+  }
+}
 
 struct Avx2Policy {
   using T = float;
@@ -55,7 +125,7 @@ struct Avx2Policy {
       _mm256_store_ps(acc + r * kNR, c[r][0]);
       _mm256_store_ps(acc + r * kNR + 8, c[r][1]);
     }
-    store_tile_scalar<float, kMR, kNR>(acc, d);
+    store_tile_avx2<kMR>(acc, d);
   }
 
   // 12 accumulators; depth step p reads B row `row(p)` (16 floats). The
@@ -95,9 +165,9 @@ struct Avx2Policy {
     store(c, d);
   }
   static void store_staged(const float* src, std::int64_t src_stride, const TileDest<float, kNR>& d) {
-    float tile[kMR * kNR];
+    alignas(32) float tile[kMR * kNR];
     for (int r = 0; r < kMR; ++r) std::copy(src + r * src_stride, src + r * src_stride + kNR, tile + r * kNR);
-    store_tile_scalar<float, kMR, kNR>(tile, d);
+    store_tile_avx2<kMR>(tile, d);
   }
   static void pack_forward_b(const float* b, const std::int64_t* tap_off, int kc, int slivers, float* dst) {
     pack_forward_b_portable<Avx2Policy>(b, tap_off, kc, slivers, dst);
