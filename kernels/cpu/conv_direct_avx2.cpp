@@ -30,6 +30,8 @@
 #pragma GCC target("avx2,fma")
 #endif
 
+#include "kernels/cpu/conv_direct_forward_impl.h"
+
 namespace dae::kernels::cpu::detail {
 namespace {
 
@@ -41,12 +43,7 @@ namespace {
 // back, so B comes from L1 and every output is summed over its taps in order.
 // The store goes through 64-column tiles and their column maps.
 
-constexpr int kSpan = 512, kStoreNR = 64;
-
-struct DirectTile {
-  using T = float;
-  static constexpr int kMR = kSmallRows, kNR = kStoreNR;
-};
+constexpr int kStoreNR = 64;
 
 // Vectors per row of a column tile: rows x kNV sums + rows weights + 1 B <= 16 ymm.
 template <int kRows>
@@ -55,7 +52,7 @@ constexpr int vectors_per_row() {
 }
 
 template <int kRows>
-void forward_span(const ForwardAdapter<DirectTile>& ad, const float* a, const std::vector<int>& run_ends,
+void forward_span(const ForwardAdapter<DirectTile<kStoreNR>>& ad, const float* a, const std::vector<int>& run_ends,
                   std::int64_t j_span, float* sums /* [kRows][kSpan] */) {
   constexpr int kNV = vectors_per_row<kRows>(), kWidth = 8 * kNV;
   static_assert(kSpan % kWidth == 0, "a span holds whole tiles");
@@ -94,41 +91,21 @@ void forward_span(const ForwardAdapter<DirectTile>& ad, const float* a, const st
   }
 }
 
+// The span kernel and the tile store for forward_small_m_impl.
+struct Avx2Forward {
+  static constexpr int kNR = kStoreNR;
+  template <int kRows>
+  static void span(const ForwardAdapter<DirectTile<kNR>>& ad, const float* a, const std::vector<int>& run_ends,
+                   std::int64_t j_span, float* sums) {
+    forward_span<kRows>(ad, a, run_ends, j_span, sums);
+  }
+  static void store(const float* tile, const TileDest<float, kNR>& d) {
+    store_tile_scalar<float, kSmallRows, kNR>(tile, d);
+  }
+};
+
 void forward_small_m(const ConvForwardProblem<float>& p, int part, int n_parts) {
-  const ForwardAdapter<DirectTile> ad(p);
-  const int k = p.k;
-  // a[t * kSmallRows + r] = A(r, t), gathered once.
-  std::vector<float> a(std::size_t(std::max(k, 1)) * kSmallRows, 0.0f);
-  for (int t = 0; t < k; ++t) {
-    for (int r = 0; r < p.m_rows; ++r) a[std::size_t(t) * kSmallRows + r] = p.a[r * p.a_row_stride + p.taps[t].a_offset];
-  }
-  // Runs of consecutive taps on one plane: their ends.
-  std::vector<int> run_ends;
-  for (int t = 1; t <= k; ++t) {
-    if (t == k || p.taps[t].plane != p.taps[t - 1].plane) run_ends.push_back(t);
-  }
-  const std::int64_t n = ad.n(), spans = ceil_div(n, kSpan);
-  alignas(64) float sums[kSmallRows * kSpan];
-  alignas(64) float tile[kSmallRows * kStoreNR];
-  ColumnMap<kStoreNR> map;
-  for (std::int64_t sp = spans * part / n_parts; sp < spans * (part + 1) / n_parts; ++sp) {
-    const std::int64_t j_span = sp * kSpan;
-    switch (p.m_rows) {
-      case 1: forward_span<1>(ad, a.data(), run_ends, j_span, sums); break;
-      case 2: forward_span<2>(ad, a.data(), run_ends, j_span, sums); break;
-      case 3: forward_span<3>(ad, a.data(), run_ends, j_span, sums); break;
-      default: forward_span<4>(ad, a.data(), run_ends, j_span, sums); break;
-    }
-    for (int c0 = 0; c0 < kSpan && j_span + c0 < n; c0 += kStoreNR) {
-      ad.column_map(j_span + c0, int(std::min<std::int64_t>(kStoreNR, n - j_span - c0)), map);
-      if (map.n_segments == 0) continue;
-      for (int r = 0; r < p.m_rows; ++r) {
-        std::copy(sums + r * kSpan + c0, sums + r * kSpan + c0 + kStoreNR, tile + r * kStoreNR);
-      }
-      const TileDest<float, kStoreNR> d{p.out.data, p.out.channel_stride, p.m_rows, &map, p.bias, true, 0.0f};
-      store_tile_scalar<float, kSmallRows, kStoreNR>(tile, d);
-    }
-  }
+  forward_small_m_impl<Avx2Forward>(p, part, n_parts);
 }
 
 // ---- weight gradient by dot products -------------------------------------------------

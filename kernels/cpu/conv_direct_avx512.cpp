@@ -26,6 +26,7 @@
 #pragma GCC target("avx512f")
 #endif
 
+#include "kernels/cpu/conv_direct_forward_impl.h"
 #include "kernels/cpu/gemm_avx512_tile.h"
 
 namespace dae::kernels::cpu::detail {
@@ -33,7 +34,8 @@ namespace {
 
 // ---- forward with few output rows ---------------------------------------------------
 //
-// Columns (positions of the padded layout) go in super-tiles of kSpan = 512.
+// Columns (positions of the padded layout) go in super-tiles of kSpan = 512
+// (conv_direct_forward_impl.h, the driver shared with the AVX2 file).
 // The taps are taken in runs that read one plane (a channel's 9 taps, say);
 // for each run, each 64-column tile of the super-tile loads its rows x 4
 // sums from a small buffer, adds the run's taps (4 loads of B and `rows`
@@ -42,15 +44,10 @@ namespace {
 // swept plane by plane rather than all planes at once. Every output is still
 // summed over its taps in order.
 
-constexpr int kNV = 4, kNR = 16 * kNV, kSpan = 512;
-
-struct DirectTile {
-  using T = float;
-  static constexpr int kMR = kSmallRows, kNR = detail::kNR;
-};
+constexpr int kNV = 4, kNR = 16 * kNV;
 
 template <int kRows>
-void forward_span(const ForwardAdapter<DirectTile>& ad, const float* a, const std::vector<int>& run_ends,
+void forward_span(const ForwardAdapter<DirectTile<kNR>>& ad, const float* a, const std::vector<int>& run_ends,
                   std::int64_t j_span, float* sums /* [kRows][kSpan] */) {
   const ConvForwardProblem<float>& p = ad.p;
   const std::int64_t* off = ad.tap_off.data();
@@ -87,39 +84,19 @@ void forward_span(const ForwardAdapter<DirectTile>& ad, const float* a, const st
   }
 }
 
+// The span kernel and the tile store for forward_small_m_impl.
+struct Avx512Forward {
+  static constexpr int kNR = detail::kNR;
+  template <int kRows>
+  static void span(const ForwardAdapter<DirectTile<kNR>>& ad, const float* a, const std::vector<int>& run_ends,
+                   std::int64_t j_span, float* sums) {
+    forward_span<kRows>(ad, a, run_ends, j_span, sums);
+  }
+  static void store(const float* tile, const TileDest<float, kNR>& d) { store_tile_avx512<kSmallRows, kNV>(tile, d); }
+};
+
 void forward_small_m(const ConvForwardProblem<float>& p, int part, int n_parts) {
-  const ForwardAdapter<DirectTile> ad(p);
-  const int k = p.k;
-  // a[t * kSmallRows + r] = A(r, t), gathered once.
-  std::vector<float> a(std::size_t(std::max(k, 1)) * kSmallRows, 0.0f);
-  for (int t = 0; t < k; ++t) {
-    for (int r = 0; r < p.m_rows; ++r) a[std::size_t(t) * kSmallRows + r] = p.a[r * p.a_row_stride + p.taps[t].a_offset];
-  }
-  // Runs of consecutive taps on one plane: their ends.
-  std::vector<int> run_ends;
-  for (int t = 1; t <= k; ++t) {
-    if (t == k || p.taps[t].plane != p.taps[t - 1].plane) run_ends.push_back(t);
-  }
-  const std::int64_t n = ad.n(), spans = ceil_div(n, kSpan);
-  alignas(64) float sums[kSmallRows * kSpan];
-  alignas(64) float tile[kSmallRows * kNR];
-  ColumnMap<kNR> map;
-  for (std::int64_t sp = spans * part / n_parts; sp < spans * (part + 1) / n_parts; ++sp) {
-    const std::int64_t j_span = sp * kSpan;
-    switch (p.m_rows) {
-      case 1: forward_span<1>(ad, a.data(), run_ends, j_span, sums); break;
-      case 2: forward_span<2>(ad, a.data(), run_ends, j_span, sums); break;
-      case 3: forward_span<3>(ad, a.data(), run_ends, j_span, sums); break;
-      default: forward_span<4>(ad, a.data(), run_ends, j_span, sums); break;
-    }
-    for (int c0 = 0; c0 < kSpan && j_span + c0 < n; c0 += kNR) {
-      ad.column_map(j_span + c0, int(std::min<std::int64_t>(kNR, n - j_span - c0)), map);
-      if (map.n_segments == 0) continue;
-      for (int r = 0; r < p.m_rows; ++r) std::copy(sums + r * kSpan + c0, sums + r * kSpan + c0 + kNR, tile + r * kNR);
-      const TileDest<float, kNR> d{p.out.data, p.out.channel_stride, p.m_rows, &map, p.bias, true, 0.0f};
-      store_tile_avx512<kSmallRows, kNV>(tile, d);
-    }
-  }
+  forward_small_m_impl<Avx512Forward>(p, part, n_parts);
 }
 
 // ---- weight gradient by dot products -------------------------------------------------
