@@ -278,6 +278,12 @@ struct ForwardAdapter {
       for (int r = 0; r < MR; ++r) out[r] = r < mr ? p.a[(i0 + r) * p.a_row_stride + off] : T(0);
     }
   }
+  // Where pixel (n, y, x) of the grid goes in the output.
+  std::int64_t out_offset(std::int64_t n, int y, int x) const {
+    return n * p.out.image_stride + std::int64_t(y * p.out.y_step + p.out.y_offset) * p.out.row_stride +
+           std::int64_t(x) * p.out.x_step + p.out.x_offset;
+  }
+
   // Lane l is column j0 + l: a pixel of the grid (stored), or padding (dropped).
   // The position is decoded once and then stepped along.
   void column_map(std::int64_t j0, int nr, ColumnMap<NR>& map) const {
@@ -287,10 +293,7 @@ struct ForwardAdapter {
       const std::int64_t rest = j0 % plane;
       int y = int(rest / p.grid.width), x = int(rest % p.grid.width);
       for (int l = 0; l < NR; ++l) {
-        map.offset[l] = l < nr && n < p.grid.batch
-                            ? n * p.out.image_stride + std::int64_t(y * p.out.y_step + p.out.y_offset) * p.out.row_stride +
-                                  std::int64_t(x) * p.out.x_step + p.out.x_offset
-                            : -1;
+        map.offset[l] = l < nr && n < p.grid.batch ? out_offset(n, y, x) : -1;
         if (++x == p.grid.width) {
           x = 0;
           if (++y == p.grid.height) {
@@ -310,9 +313,7 @@ struct ForwardAdapter {
       const int y = row - p.in.top, x = col - p.in.left;
       const bool pixel =
           l < nr && n < p.grid.batch && unsigned(y) < unsigned(p.grid.height) && unsigned(x) < unsigned(p.grid.width);
-      map.offset[l] = pixel ? n * p.out.image_stride + std::int64_t(y * p.out.y_step + p.out.y_offset) * p.out.row_stride +
-                                  std::int64_t(x) * p.out.x_step + p.out.x_offset
-                            : -1;
+      map.offset[l] = pixel ? out_offset(n, y, x) : -1;
       if (++col == p.in.pitch) {
         col = 0;
         if (++row == p.in.rows) {
